@@ -1,0 +1,165 @@
+"""The one date parser: every date feedsvc reads goes through :func:`parse_date`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from dateutil import parser as dateutil_parser
+from dateutil import tz
+
+# Vietnam has kept UTC+07:00 without DST since 1975; the zone name is what readers expect.
+VN_TZ = tz.gettz("Asia/Ho_Chi_Minh") or timezone(timedelta(hours=7), "ICT")
+
+
+class DateParseError(ValueError):
+    """Raised with the raw input quoted, so an editor can find the bad date."""
+
+    def __init__(self, raw: str):
+        super().__init__(f"cannot read a date from {raw!r}")
+        self.raw = raw
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    value: datetime  # aware, in VN_TZ
+    precision: str  # "day" or "month"
+
+
+_DAY, _MONTH = "day", "month"
+_OFFSET = r"(?:\s*\(?\s*(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<off>\d{1,2})(?::?(?P<offm>\d{2}))?\s*\)?)?"
+_TIME = r"(?:\s*(?:-|,|lúc)?\s*(?P<H>\d{1,2})(?::|h|giờ\s*)(?P<M>\d{2})?(?::(?P<S>\d{2}))?)?"
+
+# Ordered: the first format that matches the whole input wins. ``year`` in the
+# pattern is optional only where the caller may supply the year (a dateline).
+FORMATS: tuple[tuple[re.Pattern, str], ...] = tuple(
+    (re.compile(pattern, re.I), precision)
+    for pattern, precision in (
+        (r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
+         r"(?P<iso>Z|[+-]\d{2}:?\d{2})?)?", _DAY),
+        (r"(?P<y>\d{4})-(?P<m>\d{1,2})", _MONTH),
+        (r"(?:(?:thứ\s+\w+|chủ\s+nhật)\s*,\s*)?(?:ngày\s+)?(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{4}))?"
+         + _TIME + _OFFSET, _DAY),
+        (r"(?:ngày\s+)?(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s*(?:năm|,)\s*(?P<y>\d{4}))?", _DAY),
+        (r"tháng\s+(?P<m>\d{1,2})\s*(?:năm|/|,)\s*(?P<y>\d{4})", _MONTH),
+    )
+)
+
+
+def parse_date(raw: str, *, year: int | None = None) -> ParsedDate:
+    """Read one date. ``year`` fills in a dateline's missing year; nothing else is guessed."""
+    text = " ".join(raw.split()).strip(" ,.")
+    for pattern, precision in FORMATS:
+        match = pattern.fullmatch(text)
+        if match:
+            value = _build(match, year, raw)
+            return ParsedDate(value, precision)
+    return _parse_odd(text, raw)
+
+
+def _build(match: re.Match, year: int | None, raw: str) -> datetime:
+    parts = match.groupdict()
+    y = int(parts["y"]) if parts.get("y") else year
+    if y is None:
+        raise DateParseError(raw)
+    try:
+        value = datetime(
+            y,
+            int(parts["m"]),
+            int(parts.get("d") or 1),
+            int(parts.get("H") or 0),
+            int(parts.get("M") or 0),
+            int(parts.get("S") or 0),
+        )
+    except ValueError as exc:  # 31/2, month 13, hour 25 ...
+        raise DateParseError(raw) from exc
+    offset = _offset(parts)
+    if offset is None:
+        return value.replace(tzinfo=VN_TZ)
+    return value.replace(tzinfo=offset).astimezone(VN_TZ)
+
+
+def _offset(parts: dict) -> timezone | None:
+    # "GMT+7" means UTC+07:00 as people write it; dateutil reads it with the
+    # POSIX sign (UTC-07:00), which is why offsets are handled here and not there.
+    if parts.get("iso"):
+        iso = parts["iso"]
+        if iso.upper() == "Z":
+            return timezone.utc
+        sign = -1 if iso[0] == "-" else 1
+        digits = iso[1:].replace(":", "")
+        return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    if parts.get("off"):
+        sign = -1 if parts["sign"] == "-" else 1
+        hours, minutes = int(parts["off"]), int(parts.get("offm") or 0)
+        if hours > 14:
+            return None
+        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    return None
+
+
+_ODD_ZONE = re.compile(r"\b(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?\b", re.I)
+
+
+def _parse_odd(text: str, raw: str) -> ParsedDate:
+    # English-style dates ("Oct 5, 2021 08:30") and other rare shapes. Two defaults
+    # that differ in every field tell which fields the text really gave, so a
+    # missing day is never taken from today (dateutil's default).
+    if not re.search(r"\d{4}", text) or _ODD_ZONE.search(text):
+        raise DateParseError(raw)
+    try:
+        first = dateutil_parser.parse(text, dayfirst=True, default=datetime(2000, 1, 1))
+        second = dateutil_parser.parse(text, dayfirst=True, default=datetime(2001, 2, 2))
+    except (ValueError, OverflowError) as exc:
+        raise DateParseError(raw) from exc
+    if first.year != second.year or first.month != second.month:
+        raise DateParseError(raw)
+    precision = _DAY if first.day == second.day else _MONTH
+    if first.tzinfo is None:
+        first = first.replace(tzinfo=VN_TZ)
+    return ParsedDate(first.astimezone(VN_TZ), precision)
+
+
+# A dateline opens the lead: "Sáng 12/5,", "Chiều ngày 15 tháng 7 năm 2022", or ends
+# its first sentence: "… vào chiều 5/10."
+_DATELINE = re.compile(
+    r"(?<![\w/])(?:(?:rạng\s+)?(?:sáng|trưa|chiều|tối|đêm|khuya)(?:\s+(?:sớm|muộn|nay|qua))?(?:\s+ngày)?|ngày|hôm\s+(?:nay|qua))"
+    r"\s*\(?\s*(?P<date>\d{1,2}/\d{1,2}(?:/\d{4})?|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)(?![\d/])",
+    re.I,
+)
+# Words that make a date a reference, a deadline or a range, not the day of the news:
+# "Kế hoạch số 112/KH-CAT ngày 3/8/2021", "tính đến ngày 28/3", "hết ngày 16/3".
+_NOT_A_DATELINE = re.compile(
+    r"(?:\bsố\s+\S+|\S*\d\S*|\b(?:đến|tới|từ|hết|trước|sau|kể\s+từ|tính\s+đến|đợt|hạn|cuối|đầu)"
+    r"(?:\s+(?:hết|cả))?)\s*$",
+    re.I,
+)
+
+
+def find_dateline(lead: str, year: int, month: int) -> datetime | None:
+    """The day a lead gives for the news, if it falls in the header's year and month."""
+    for match in _DATELINE.finditer(lead):
+        if _NOT_A_DATELINE.search(lead[max(0, match.start() - 40) : match.start()]):
+            continue
+        try:
+            parsed = parse_date(match.group("date"), year=year)
+        except DateParseError:
+            continue
+        value = parsed.value
+        if (value.year, value.month) == (year, month):
+            return value
+    return None
+
+
+# The website's page timestamp: "Thứ Ba, 09/08/2022 - 15:30" (sometimes "(GMT+7)").
+PAGE_TIMESTAMP = re.compile(
+    r"^(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|\d)|chủ\s+nhật)\s*,\s*\d{1,2}/\d{1,2}/\d{4}"
+    r"(?:\s*[-,|]?\s*\d{1,2}(?::|h)\d{2}(?::\d{2})?)?(?:\s*\(?\s*(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?)?$",
+    re.I,
+)
+
+
+def month_start(year: int, month: int) -> datetime:
+    """Midnight on the first of the month in Vietnam: the instant of a month-only date."""
+    return datetime(year, month, 1, tzinfo=VN_TZ)

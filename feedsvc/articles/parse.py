@@ -1,0 +1,176 @@
+"""One exported text file -> one :class:`Article`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from feedsvc.articles import byline, dates, diacritics, text
+from feedsvc.articles.categories import Vocabulary
+from feedsvc.articles.model import Article, ArticleParseError
+
+# " date 2021-10 Thời sự - Chính trị Phấn đấu …": the date, then "<category> <title>".
+_HEADER = re.compile(r"^date\s+(?P<date>\d{4}-\d{1,2}(?:-\d{1,2})?)(?:\s(?P<rest>.*))?$", re.I)
+# The newsroom's own dateline prefix, "(kontumtv.vn) – ".
+_SITE_PREFIX = re.compile(r"^\(\s*[\w.-]+\.vn\s*\)\s*[–—-]?\s*", re.I)
+_LEAD_DATELINE = re.compile(r"^(?:\w+\s+){0,3}(?:\d{1,2}/\d{1,2}(?:/\d{4})?|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)\s*,\s*")
+_ODD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_CAPS_SCAN = 4  # a headerless title sits among the first few lines
+MAX_TITLE = 1000
+MAX_SUMMARY = 600
+DEFAULT_VOCABULARY = Vocabulary()
+
+
+def parse_file(path: str | Path, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> Article:
+    """Read and parse one file; its id is the file name without ``.txt``."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleParseError(str(path), f"cannot read the file ({exc.strerror or exc})") from exc
+    return parse_article(path.stem, data, vocabulary, source_name=str(path))
+
+
+def parse_article(
+    article_id: str, data: bytes, vocabulary: Vocabulary = DEFAULT_VOCABULARY, *, source_name: str = ""
+) -> Article:
+    """Parse the bytes of one export. Raises :class:`ArticleParseError` and nothing else."""
+    where = source_name or article_id
+    if b"\x00" in data[:4096]:
+        raise ArticleParseError(where, "binary data, not a text file")
+    decoded = text.decode(data)
+    if _looks_binary(decoded):
+        raise ArticleParseError(where, "binary data, not a text file")
+    lines = text.lines(data)
+    if not any(_HAS_LETTER.search(line) for line in lines):
+        raise ArticleParseError(where, "empty file: no text at all")
+    return _Reader(article_id, lines, vocabulary).article(where)
+
+
+def _looks_binary(decoded: str) -> bool:
+    sample = decoded[:8192]
+    return bool(sample) and len(_ODD_CHARS.findall(sample)) > len(sample) / 20
+
+
+class _Reader:
+    """Holds one file's lines while the parts of an article are taken off them."""
+
+    def __init__(self, article_id: str, lines: list[str], vocabulary: Vocabulary):
+        self.id = article_id
+        self.lines = lines
+        self.vocabulary = vocabulary
+        self.warnings: list[str] = []
+
+    def article(self, where: str) -> Article:
+        header_date, category, title = self._header()
+        stamp = self._page_timestamp()
+        candidate, dropped = self._caps_lines()
+        paragraphs, cut = byline.cut_tail(self.lines)
+        authors, source = self._byline(paragraphs)
+        body = [" ".join(p.split()) for p in paragraphs if p not in dropped]
+        if not title and candidate:
+            title = self._restored_title(candidate, body)
+        if not title and not any(_HAS_LETTER.search(p) for p in body):
+            raise ArticleParseError(where, "no article text: only website furniture" if cut else "no article text")
+        if not title:
+            title = self._title_from_lead(body[0])
+        published, precision = self._date(header_date, stamp, body[0] if body else "")
+        return Article(
+            id=self.id,
+            title=_clip(title, MAX_TITLE),
+            category=category,
+            category_slug=text.slugify(category) if category else None,
+            authors=tuple(authors),
+            body=tuple(body),
+            summary=_clip(body[0], MAX_SUMMARY) if body else "",
+            published=published,
+            date_precision=precision,
+            warnings=tuple(self.warnings),
+            source=source,
+        )
+
+    def _header(self) -> tuple[str | None, str | None, str | None]:
+        match = _HEADER.match(self.lines[0])
+        if not match:
+            return None, None, None
+        self.lines = self.lines[1:]
+        rest = match.group("rest") or ""
+        category, title = self.vocabulary.split(rest)
+        if category is None and rest.strip():
+            if not rest.startswith(" "):
+                self.warnings.append("section not recognised; the whole header text is used as the title")
+            else:
+                self.warnings.append("header has an empty section")
+        return match.group("date"), category, title or None
+
+    def _page_timestamp(self) -> str | None:
+        for index, line in enumerate(self.lines[:_CAPS_SCAN]):
+            if dates.PAGE_TIMESTAMP.match(line):
+                del self.lines[index]
+                return line
+        return None
+
+    def _caps_lines(self) -> tuple[str | None, set[str]]:
+        """(title candidate, lines the body drops): caps lines are captions or a title."""
+        # Unaccented capitals are image captions or a title made from a file name, so
+        # the body never keeps them; only one among the first lines can be the title.
+        candidate = next((line for line in self.lines[:_CAPS_SCAN] if _is_caps(line)), None)
+        dropped = {line for line in self.lines if _is_caps(line) and line.isascii()}
+        if candidate:
+            dropped.add(candidate)
+        return candidate, dropped
+
+    def _byline(self, paragraphs: list[str]) -> tuple[list[str], str | None]:
+        if len(paragraphs) > 1:
+            parsed = byline.read_byline(paragraphs[-1])
+            if parsed is not None:
+                paragraphs.pop()
+                return parsed
+        self.warnings.append("no byline: the article names no author")
+        return [], None
+
+    def _restored_title(self, caps: str, body: list[str]) -> str:
+        title, unknown = diacritics.restore(caps, body)
+        if caps.isascii():
+            self.warnings.append("title restored from an unaccented capitals line")
+        if unknown:
+            self.warnings.append("title words spelled without diacritics: " + ", ".join(unknown))
+        return title
+
+    def _title_from_lead(self, lead: str) -> str:
+        self.warnings.append("no title in the file: built one from the lead")
+        sentence = _LEAD_DATELINE.sub("", _SITE_PREFIX.sub("", lead))
+        sentence = re.split(r"(?<=[.!?])\s", sentence, maxsplit=1)[0].rstrip(".")
+        sentence = sentence[:1].upper() + sentence[1:]
+        return _clip(sentence if _HAS_LETTER.search(sentence) else lead, 120)
+
+    def _date(self, header_date: str | None, stamp: str | None, lead: str):
+        raw = header_date or stamp
+        if raw is None:
+            self.warnings.append("undated: no header date and no page timestamp")
+            return None, None
+        try:
+            parsed = dates.parse_date(raw)
+        except dates.DateParseError as exc:
+            self.warnings.append(f"undated: {exc}")
+            return None, None
+        if parsed.precision == "month":
+            value = parsed.value
+            day = dates.find_dateline(_SITE_PREFIX.sub("", lead), value.year, value.month)
+            if day is not None:
+                return day, "day"
+            self.warnings.append(f"dated to the month only ({raw}): no dateline in the lead falls in that month")
+        return parsed.value, parsed.precision
+
+
+def _is_caps(line: str) -> bool:
+    if len(line) > 300 or line != line.upper() or " " not in line:
+        return False
+    return sum(1 for c in line if c.isalpha()) >= 6
+
+
+def _clip(value: str, limit: int) -> str:
+    if len(value) <= limit:
+        return value
+    return value[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,101 @@
+"""Every setting, in one table: name, default, meaning. Read from FEEDSVC_* variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping
+
+PREFIX = "FEEDSVC_"
+BUNDLED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+class SettingError(ValueError):
+    """A FEEDSVC_* variable holds a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # without the FEEDSVC_ prefix
+    default: object
+    help: str
+    parse: Callable[[str], object] = str
+    shown_default: str | None = None  # how the README shows a computed default
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError("must be 1 or more")
+    return value
+
+
+def _not_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
+def _hops(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 10:
+        raise ValueError("must be between 0 and 10")
+    return value
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.replace("|", ";").split(";") if part.strip())
+
+
+def _base_url(text: str) -> str:
+    text = text.strip().rstrip("/")
+    if text and not text.startswith(("http://", "https://")):
+        raise ValueError("must start with http:// or https://")
+    return text
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CORPUS_DIR", str(BUNDLED_SEEDS), "Folder of exported `.txt` articles to publish.",
+            shown_default="the bundled `seeds/`"),
+    Setting("BASE_URL", "", "Public base URL, e.g. `https://feeds.example.org`. Empty: taken from each "
+            "request (with `X-Forwarded-*` only as far as `FEEDSVC_PROXY_HOPS` allows).", _base_url,
+            shown_default="empty (from the request)"),
+    Setting("SITE_TITLE", "Đài Phát thanh - Truyền hình Kon Tum", "Site title, used in every feed and page."),
+    Setting("SITE_DESCRIPTION", "Tin tức từ kontumtv.vn", "Site description for the feeds."),
+    Setting("TAG_AUTHORITY", "kontumtv.vn,2021", "Authority and date of the `tag:` URIs that identify "
+            "feeds and items (RFC 4151). Never change it once feeds are public."),
+    Setting("DEFAULT_LIMIT", 50, "Items in a feed when the request gives no `limit`.", _positive),
+    Setting("MAX_LIMIT", 200, "Largest `limit` a request may ask for.", _positive),
+    Setting("MAX_AGE", 300, "Seconds in `Cache-Control: public, max-age`; feeds' `<ttl>` is this in minutes.",
+            _positive),
+    Setting("RELOAD_INTERVAL", 5.0, "Seconds between scans of the corpus folder for changes; 0 turns "
+            "scanning off.", _not_negative),
+    Setting("PROXY_HOPS", 0, "How many proxies in front of the app to trust for `X-Forwarded-For/Proto/"
+            "Host/Port`. 0 trusts none; 1 suits a PaaS router.", _hops),
+    Setting("CATEGORIES", (), "Extra section names to recognise in headers, separated by `;`.", _names,
+            shown_default="empty (the ten kontumtv.vn sections)"),
+    Setting("INDEX_PATH", "", "SQLite parse index file. Empty: `index-<hash>.sqlite3` in the Flask instance "
+            "folder; `memory`: no file.", shown_default="empty (instance folder)"),
+    Setting("MAX_FILE_BYTES", 2 * 1024 * 1024, "Article files larger than this are skipped and reported.",
+            _positive),
+    Setting("CACHE_ENTRIES", 1024, "Rendered documents kept per worker (least recently used go first).",
+            _positive),
+)
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """Defaults overlaid with FEEDSVC_* variables, parsed. Raises :class:`SettingError`."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for setting in SETTINGS:
+        raw = environ.get(PREFIX + setting.name)
+        if raw is None:
+            values[setting.name] = setting.default
+            continue
+        try:
+            values[setting.name] = setting.parse(raw)
+        except ValueError as exc:
+            raise SettingError(f"{PREFIX}{setting.name}={raw!r}: {exc}") from None
+    return values

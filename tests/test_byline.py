@@ -1,0 +1,57 @@
+"""Reading the closing byline, and cutting the website furniture after it."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedsvc.articles.byline import cut_tail, is_tail, read_byline
+
+
+@pytest.mark.parametrize(
+    "line, authors, source",
+    [
+        ("Thanh Tùng – Thanh Thái", ["Thanh Tùng", "Thanh Thái"], None),
+        ("Thu Trang, A Khuyên", ["Thu Trang", "A Khuyên"], None),
+        ("Thu Hà - Minh Long - Quốc Việt", ["Thu Hà", "Minh Long", "Quốc Việt"], None),
+        ("Y Liên", ["Y Liên"], None),
+        ("Văn Trọng (Theo TTXVN)", ["Văn Trọng"], "TTXVN"),
+        ("Tin, ảnh: Thanh Tùng", ["Thanh Tùng"], None),
+        ("(Theo TTXVN)", [], "TTXVN"),
+        ("**Hồng Hạnh và Văn Nghĩa**", ["Hồng Hạnh", "Văn Nghĩa"], None),
+    ],
+)
+def test_bylines(line, authors, source):
+    assert read_byline(line) == (authors, source)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Nghệ nhân Ưu tú A Ngưm – người giữ hồn cồng chiêng Ba Na",  # a related headline
+        "Đối với các xã vùng sâu, đội tiêm lưu động sẽ đến các điểm trường.",
+        "Kon Tum: Sẵn sàng các điều kiện cho năm học mới 2022 – 2023",
+        "Ảnh minh họa",
+        "",
+    ],
+)
+def test_not_bylines(line):
+    assert read_byline(line) is None
+
+
+@pytest.mark.parametrize(
+    "line", ["Trả lời", "TIN LIÊN QUAN", "Bài viết liên quan", "Chia sẻ:", "Tags: Măng Đen, du lịch", "Bài trước",
+             "Email của bạn sẽ không được hiển thị công khai. Các trường bắt buộc được đánh dấu *"]
+)
+def test_furniture(line):
+    assert is_tail(line)
+
+
+def test_body_sentences_that_start_like_furniture_are_kept():
+    assert not is_tail("Theo Chi cục Kiểm lâm tỉnh Kon Tum, mùa khô năm nay đến sớm.")
+    assert not is_tail("Bình luận về kết quả này, ông cho biết sẽ tiếp tục.")
+
+
+def test_cut_tail_cuts_from_the_first_furniture_line():
+    paragraphs = ["Lead.", "Body.", "Thu Hà", "Tin liên quan", "Thu Hà – Minh Long", "Trả lời"]
+    assert cut_tail(paragraphs) == (["Lead.", "Body.", "Thu Hà"], True)
+    assert cut_tail(["Lead.", "Body."]) == (["Lead.", "Body."], False)

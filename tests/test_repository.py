@@ -1,0 +1,122 @@
+"""The repository: a folder of files, indexed, refreshed incrementally, never broken by one file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import pytest
+
+from feedsvc.repository import ALL, Repository, UnknownArticle, UnknownCategory
+from feedsvc.store import MemoryStore, SqliteStore, open_store
+
+NEW = " date 2024-01-02 Kinh tế Bài mới về cà phê\n\n(kontumtv.vn) – Sáng 2/1, nông dân thu hoạch cà phê.\n\nNgọc Ánh\n"
+
+
+@pytest.fixture
+def repo(corpus, tmp_path):
+    repository = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    repository.refresh()
+    return repository
+
+
+def test_indexes_every_file_by_id_and_category(repo, corpus):
+    assert len(repo) == len(list(corpus.glob("*.txt")))
+    assert repo.get("000_904bb3c4e8a3bd42").category == "Thời sự - Chính trị"
+    slugs = {slug for slug, _, _ in repo.categories()}
+    assert {"thoi-su-chinh-tri", "kinh-te", "y-te", "phap-luat"} <= slugs
+    assert sum(count for _, _, count in repo.categories()) + 4 == repo.count(ALL)  # four have no section
+
+
+def test_listings_are_newest_first_with_undated_last_and_ids_breaking_ties(repo):
+    articles, total = repo.page(ALL, 100)
+    assert total == len(articles) == len(repo)
+    dated = [a for a in articles if a.published]
+    assert [a.published for a in dated] == sorted((a.published for a in dated), reverse=True)
+    undated = articles[len(dated):]
+    assert all(a.published is None for a in undated)
+    assert [a.id for a in undated] == sorted(a.id for a in undated)
+
+
+def test_pages_partition_the_listing(repo):
+    everything, _ = repo.page(ALL, 100)
+    pages = [repo.page(ALL, 5, n)[0] for n in range(1, 5)]
+    assert [a.id for page in pages for a in page] == [a.id for a in everything]
+
+
+def test_unknown_ids_and_categories(repo):
+    with pytest.raises(UnknownArticle):
+        repo.get("nope")
+    with pytest.raises(UnknownCategory):
+        repo.page("nope", 10)
+
+
+def test_refresh_folds_in_additions_edits_and_removals_only(repo, corpus):
+    versions = {slug: repo.version(slug) for slug, _, _ in repo.categories()}
+    (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
+    changes = repo.refresh()
+    assert changes.parsed == 1 and changes.touched == {ALL, "kinh-te"}
+    assert repo.page("kinh-te", 1)[0][0].id == "200_new"
+    assert repo.version("y-te") == versions["y-te"] and repo.version("kinh-te") != versions["kinh-te"]
+
+    (corpus / "200_new.txt").write_text(NEW.replace("Kinh tế", "Y tế"), encoding="utf-8")
+    os.utime(corpus / "200_new.txt", ns=(1, 1))
+    changes = repo.refresh()
+    assert changes.parsed == 1 and changes.touched == {ALL, "kinh-te", "y-te"}
+    assert repo.version("kinh-te") == versions["kinh-te"]  # back to exactly what it was
+
+    (corpus / "200_new.txt").unlink()
+    assert repo.refresh().removed == 1
+    assert repo.version("y-te") == versions["y-te"]
+    assert repo.refresh().parsed == 0  # nothing changed: nothing is reparsed
+
+
+def test_bad_files_are_reported_and_skipped(repo, corpus, tmp_path):
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (corpus / "big.txt").write_bytes(b"a " * 2_000_000)
+    outside = tmp_path / "secret.txt"
+    outside.write_text(NEW, encoding="utf-8")
+    (corpus / "link.txt").symlink_to(outside)
+    before = len(repo)
+    repo.refresh()
+    assert len(repo) == before
+    assert set(repo.skipped) == {"empty.txt", "binary.txt", "big.txt", "link.txt"}
+    assert "too large" in repo.skipped["big.txt"] and "symbolic link" in repo.skipped["link.txt"]
+
+
+def test_a_restart_reuses_the_index_and_reparses_nothing(repo, corpus, tmp_path):
+    again = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    assert again.refresh().parsed == 0
+    assert again.version() == repo.version()
+    assert again.get("004_7ba9e57d7ac741dc") == repo.get("004_7ba9e57d7ac741dc")
+
+
+def test_a_corrupt_index_is_rebuilt(corpus, tmp_path):
+    path = tmp_path / "index.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    repository = Repository(corpus, open_store(path))
+    assert repository.refresh().parsed == len(list(corpus.glob("*.txt")))
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM files").fetchone()[0] == len(repository)
+
+
+def test_an_unwritable_index_folder_degrades_to_memory(corpus, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    store = open_store(blocker / "sub" / "index.sqlite3")
+    assert isinstance(store, MemoryStore)
+    repository = Repository(corpus, store)
+    repository.refresh()
+    assert len(repository) == len(list(corpus.glob("*.txt")))
+
+
+def test_process_pool_parses_the_same_as_one_process(corpus, tmp_path, monkeypatch):
+    import feedsvc.repository as module
+
+    monkeypatch.setattr(module, "_PARALLEL_FROM", 2)
+    pooled = Repository(corpus, workers=2)
+    pooled.refresh()
+    single = Repository(corpus, workers=1)
+    single.refresh()
+    assert pooled.version() == single.version()
+    assert pooled.all_articles() == single.all_articles()

@@ -1,0 +1,75 @@
+"""Text hygiene: what reaches the parser is UTF-8-clean, NFC, tag-free and XML-safe."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from feedsvc.articles.text import clean, decode, fold, lines, match_key, slugify
+
+
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        ("Thời sự".encode(), "Thời sự"),
+        (b"\xef\xbb\xbf date", " date"),  # BOM dropped
+        ("kinh tế ".encode() + b"\x96" + " xã hội".encode(), "kinh tế – xã hội"),  # stray cp1258 dash
+        (b"\x93quote\x94", "\u201cquote\u201d"),
+        (b"\xe1\xbb", "á»"),  # a truncated UTF-8 sequence is still readable, never an exception
+    ],
+)
+def test_decode(data, expected):
+    assert decode(data) == expected
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("a\r\nb\rc", "a\nb\nc"),
+        (unicodedata.normalize("NFD", "Giáo dục"), "Giáo dục"),
+        ("thực hiện\u00a0\u00a0Nghị", "thực hiện Nghị"),
+        ("Măng Đen – &quot;điểm hẹn&quot; &amp; hè", 'Măng Đen – "điểm hẹn" & hè'),
+        ('<p style="x"><strong>Phương Thảo</strong></p>', "\nPhương Thảo\n"),
+        ("a<br>b<br />c", "a\nb\nc"),
+        ("x<script>alert(1)</script>y", "xy"),
+        ("bell\x07 nul\x00 ffff\uffff", "bell nul ffff"),
+        ("a < b and c > d", "a < b and c > d"),
+        ("&#0;&#x1;ok", "\ufffdok"),
+    ],
+)
+def test_clean(raw, expected):
+    assert clean(raw) == expected
+
+
+def test_lines_drop_blank_lines_and_outer_spaces():
+    assert lines(b"  one \r\n\r\n\xc2\xa0\xc2\xa0\r\n two") == ["one", "two"]
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [("Văn hoá - Xã hội", "Văn hóa – Xã hội"), ("THỂ THAO", "thể thao"), ("Y  tế", "Y tế"), ("Thuỷ lợi", "Thủy lợi")],
+)
+def test_match_key_ignores_spelling_variants(a, b):
+    assert match_key(a) == match_key(b)
+
+
+def test_match_key_keeps_different_words_apart():
+    assert match_key("Y tế") != match_key("Ý tế")
+
+
+@pytest.mark.parametrize(
+    "name, slug",
+    [
+        ("Thời sự - Chính trị", "thoi-su-chinh-tri"),
+        ("Quốc phòng - An ninh", "quoc-phong-an-ninh"),
+        ("Đời sống", "doi-song"),
+        (unicodedata.normalize("NFD", "Văn hóa - Xã hội"), "van-hoa-xa-hoi"),
+    ],
+)
+def test_slugify(name, slug):
+    assert slugify(name) == slug
+
+
+def test_fold():
+    assert fold("Đẩy mạnh ĐỘNG LỰC") == "day manh dong luc"
