@@ -173,6 +173,13 @@ class Repository:
             raise UnknownArticle(article_id)
         return found[article_id]
 
+    def fingerprint(self, article_id: str) -> int:
+        """The digest of an article's file, or :class:`UnknownArticle`."""
+        try:
+            return self._by_id[article_id].fingerprint
+        except KeyError:
+            raise UnknownArticle(article_id) from None
+
     def all_articles(self) -> list[Article]:
         """Every article, in id order."""
         with self._lock:

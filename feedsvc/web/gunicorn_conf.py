@@ -1,0 +1,29 @@
+"""gunicorn settings for the Procfile and `feedsvc serve`: a PaaS's $PORT and WEB_CONCURRENCY."""
+
+import os
+import sys
+
+bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# gthread served 1.1-1.6x the sync worker on this workload (see bench/README.md),
+# and a slow client cannot pin a whole worker.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# SIGTERM: stop accepting, let in-flight requests finish within this many seconds.
+graceful_timeout = 20
+timeout = 30
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+# A PaaS collects stdout; gunicorn's own log goes there too.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": "gunicorn.error"},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": "gunicorn.access"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "generic"}},
+    "formatters": {"generic": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"}},
+}
