@@ -6,6 +6,7 @@ bytes (ETags built from them match across workers and restarts).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -19,8 +20,11 @@ from feedgen.feed import FeedGenerator
 from lxml.etree import SubElement
 
 ICT = timezone(timedelta(hours=7))
-# The documented stand-in where a format REQUIRES a date and the article has none.
-UNDATED = datetime(1970, 1, 1, tzinfo=ICT)
+# The documented stand-in where a format REQUIRES a date and the article has none. The
+# W3C validator calls dates before 1990 implausible (ImplausibleDate), hence not the epoch.
+UNDATED = datetime(2000, 1, 1, tzinfo=ICT)
+# How far past its date an article's Atom <updated> may be spread, by what the date knows.
+_SPREAD = {"minute": 60, "day": 86_400, "month": 28 * 86_400, None: 365 * 86_400}
 
 MEDIA_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
@@ -79,8 +83,22 @@ def item_title(article) -> str:
 
 
 def item_updated(article) -> datetime:
-    """Atom entry <updated> is required (RFC 4287 §4.1.2): the publication date or UNDATED."""
-    return article.published or UNDATED
+    """Atom entry <updated>: required (RFC 4287 §4.1.2) and distinct per entry.
+
+    The W3C validator warns when two entries share an <updated> (DuplicateUpdated), and a
+    newsroom dates many articles to the same day. Within what the date leaves open (the
+    time of a day-precise date, the day of a month-precise one), a fixed offset taken from
+    the id spreads them: stable forever, never before <published>, never from the clock.
+    """
+    base = article.published or UNDATED
+    if article.published is None:
+        spread = _SPREAD[None]
+    elif base.hour or base.minute:
+        spread = _SPREAD["minute"]
+    else:
+        spread = _SPREAD.get(article.date_precision, _SPREAD["day"])
+    digest = hashlib.blake2b(article.id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return base + timedelta(seconds=int.from_bytes(digest, "big") % spread)
 
 
 def content_html(article) -> str:
@@ -230,11 +248,16 @@ def render_atom(page: FeedPage) -> bytes:
     for rel, href in paging_links(page):
         fg.link(href=href, rel=rel, type=ATOM_TYPE)
     url, entry_id = page.article_url, page.entry_id
+    used: set[datetime] = set()
     for article in page.articles:
         fe = _AtomEntry()
         fe.id(entry_id(article.id))
         fe.title(escape(item_title(article), quote=False))  # type="html", see _AtomEntry
-        fe.updated(item_updated(article))  # feedgen defaults to now
+        updated = item_updated(article)
+        while updated in used:  # two ids hashed to one second: rare, settled in page order
+            updated += timedelta(seconds=1)
+        used.add(updated)
+        fe.updated(updated)  # feedgen defaults to now
         if article.published is not None:
             fe.published(article.published)
         # Always present, so an entry without content still validates (RFC 4287 §4.1.2).

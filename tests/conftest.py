@@ -33,6 +33,7 @@ def app(corpus, tmp_path):
             "CORPUS_DIR": str(corpus),
             "INDEX_PATH": str(tmp_path / "index.sqlite3"),
             "RELOAD_INTERVAL": 0,
+            "BACKGROUND_LOAD": False,
         }
     )
     yield app
