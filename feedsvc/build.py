@@ -1,0 +1,62 @@
+"""`feedsvc build OUTDIR`: the service's documents as static files, for nginx or a CDN."""
+
+from __future__ import annotations
+
+import gzip
+import math
+import sys
+from pathlib import Path
+from urllib.parse import unquote
+
+from feedsvc.publish import FORMATS, article_path, category_path, feed_path, with_query
+
+_OPML = "/feeds.opml"
+
+
+def run_build(outdir: Path, config: dict, *, base_url: str | None = None, out=None) -> int:
+    """Write every feed page, the OPML list and every HTML page, each with a .gz sibling."""
+    out = out or sys.stdout
+    base_url = (base_url or str(config["BASE_URL"])).rstrip("/")
+    if not base_url.startswith(("http://", "https://")):
+        print("feedsvc build: give --base-url or FEEDSVC_BASE_URL (feeds need absolute self links)", file=sys.stderr)
+        return 2
+    from feedsvc.web.app import create_app
+
+    app = create_app({"BASE_URL": base_url, "BACKGROUND_LOAD": False, "RELOAD_INTERVAL": 0})
+    client = app.test_client()
+    written = 0
+    for url in urls(app):
+        response = client.get(url)
+        if response.status_code != 200:
+            print(f"feedsvc build: {url} answered {response.status_code}", file=sys.stderr)
+            return 1
+        target = outdir / _file_name(url)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(response.data)
+        Path(str(target) + ".gz").write_bytes(gzip.compress(response.data, 9, mtime=0))
+        written += 1
+    print(f"wrote {written} documents (and .gz siblings) to {outdir}", file=out)
+    return 0
+
+
+def urls(app) -> list[str]:
+    """Every URL the service answers with 200 for default parameters, paged feeds included."""
+    service = app.extensions["feedsvc"]
+    repo = service.repository
+    size = service.publisher.site.default_limit
+    found = ["/", _OPML] + [f"{_OPML}?format={fmt}" for fmt in FORMATS if fmt != "rss"]
+    for slug, count in [("", repo.count())] + [(s, n) for s, _, n in repo.categories()]:
+        pages = max(1, math.ceil(count / size))
+        for fmt in FORMATS:
+            found += [with_query(feed_path(slug, fmt), None, n if n > 1 else None) for n in range(1, pages + 1)]
+        if slug:
+            found += [with_query(category_path(slug), None, n if n > 1 else None) for n in range(1, pages + 1)]
+    found += [article_path(article.id) for article in repo.all_articles()]
+    return found
+
+
+def _file_name(url: str) -> str:
+    # "/" -> index.html; a query stays in the name ("all.rss?page=2"), which nginx
+    # finds with `try_files $uri$is_args$args`.
+    path = unquote(url)
+    return "index.html" if path == "/" else path.lstrip("/")
