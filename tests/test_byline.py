@@ -18,6 +18,21 @@ from feedsvc.articles.byline import cut_tail, is_tail, read_byline
         ("Tin, ảnh: Thanh Tùng", ["Thanh Tùng"], None),
         ("(Theo TTXVN)", [], "TTXVN"),
         ("**Hồng Hạnh và Văn Nghĩa**", ["Hồng Hạnh", "Văn Nghĩa"], None),
+        ("Bài và ảnh: Hoàng Anh", ["Hoàng Anh"], None),
+        ("Bài, ảnh: Quang Mẫn", ["Quang Mẫn"], None),
+        ("Tin - ảnh: Thanh Tùng", ["Thanh Tùng"], None),
+        ("Hoàng Anh (Theo Báo Kon Tum)", ["Hoàng Anh"], "Báo Kon Tum"),
+        ("Thanh Hòa (TTXVN)", ["Thanh Hòa"], "TTXVN"),  # the agency in parentheses is the source
+        ("Nguồn: TTXVN", [], "TTXVN"),
+        ("Theo Báo Kon Tum", [], "Báo Kon Tum"),
+        ("Lê Dung, Trung Kiên, Thu Trang", ["Lê Dung", "Trung Kiên", "Thu Trang"], None),
+        ("Nhóm PV", ["Nhóm PV"], None),  # a desk credit, kept as written
+        ("PV", ["PV"], None),
+        ("Nhóm phóng viên", ["Nhóm phóng viên"], None),
+        # photographs are credited, not authored
+        ("Bài: Văn Nghĩa - Ảnh: Hồng Hạnh", ["Văn Nghĩa"], None),
+        ("Ảnh: Hồng Hạnh", [], None),
+        ("Ảnh: ST", [], None),
     ],
 )
 def test_bylines(line, authors, source):
@@ -32,6 +47,9 @@ def test_bylines(line, authors, source):
         "Kon Tum: Sẵn sàng các điều kiện cho năm học mới 2022 – 2023",
         "Ảnh minh họa",
         "",
+        "Theo Chi cục Kiểm lâm, mùa khô năm nay đến sớm",  # a clause, not a source
+        "Xã hội hóa nguồn lực",
+        "Đăk Glei – Điểm sáng trong phát triển cây quế",
     ],
 )
 def test_not_bylines(line):
@@ -40,7 +58,11 @@ def test_not_bylines(line):
 
 @pytest.mark.parametrize(
     "line", ["Trả lời", "TIN LIÊN QUAN", "Bài viết liên quan", "Chia sẻ:", "Tags: Măng Đen, du lịch", "Bài trước",
-             "Email của bạn sẽ không được hiển thị công khai. Các trường bắt buộc được đánh dấu *"]
+             "Email của bạn sẽ không được hiển thị công khai. Các trường bắt buộc được đánh dấu *",
+             # edge punctuation and counts do not hide a marker
+             "TIN LIÊN QUAN:", "Bài viết liên quan:", "« Bài trước", "Bài sau »", "Bình luận (0)",
+             "Bài trước:  Kon Tum giành 3 huy chương", "Tin cùng chuyên mục", "Có thể bạn quan tâm",
+             "Ý kiến bạn đọc", "Tin mới"]
 )
 def test_furniture(line):
     assert is_tail(line)
@@ -49,6 +71,8 @@ def test_furniture(line):
 def test_body_sentences_that_start_like_furniture_are_kept():
     assert not is_tail("Theo Chi cục Kiểm lâm tỉnh Kon Tum, mùa khô năm nay đến sớm.")
     assert not is_tail("Bình luận về kết quả này, ông cho biết sẽ tiếp tục.")
+    assert not is_tail("Tin mới nhận được cho biết, đoàn công tác đã đến nơi.")
+    assert not is_tail("Chia sẻ với phóng viên, ông A Thanh cho biết.")
 
 
 def test_cut_tail_cuts_from_the_first_furniture_line():

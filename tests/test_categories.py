@@ -17,6 +17,10 @@ from feedsvc.articles.categories import DEFAULT_CATEGORIES, Vocabulary
         ("Pháp luật Kon Tum - Quảng Ngãi phối hợp", "Pháp luật", "Kon Tum - Quảng Ngãi phối hợp"),
         ("Văn hoá – Xã hội Lễ hội cồng chiêng", "Văn hóa - Xã hội", "Lễ hội cồng chiêng"),  # old tone, en dash
         ("THỂ THAO Giải việt dã", "Thể thao", "Giải việt dã"),
+        ("Văn hóa-Xã hội Lễ hội Đâm trâu", "Văn hóa - Xã hội", "Lễ hội Đâm trâu"),  # no spaces round the dash
+        ("Nông nghiệp – Nông thôn Nông thôn mới ở Đăk Tô", "Nông nghiệp - Nông thôn", "Nông thôn mới ở Đăk Tô"),
+        ("Kinh tế - Giá cà phê tăng", "Kinh tế", "Giá cà phê tăng"),  # a separator after the section
+        ("Kinh tế Kinh tế – xã hội 9 tháng", "Kinh tế", "Kinh tế – xã hội 9 tháng"),
         (" Tiêu đề khi mục trống", None, "Tiêu đề khi mục trống"),  # empty section: a double space
         ("Môi trường Trồng rừng", None, "Môi trường Trồng rừng"),  # unknown section: nothing is cut
         ("Kinh tế", None, "Kinh tế"),  # a section with no title after it is the title

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from feedsvc.articles.dates import DateParseError, find_dateline, parse_date
+from feedsvc.articles.dates import PAGE_TIMESTAMP, DateParseError, find_dateline, parse_date
 
 VN = timedelta(hours=7)
 
@@ -27,6 +27,10 @@ VN = timedelta(hours=7)
         ("5/10/2021", (2021, 10, 5, 0, 0), "day"),
         ("Oct 5, 2021", (2021, 10, 5, 0, 0), "day"),
         ("tháng 10/2021", (2021, 10, 1, 0, 0), "month"),
+        # page timestamps in the other shapes the site prints
+        ("Thứ Tư, ngày 10/08/2022 | 14:20", (2022, 8, 10, 14, 20), "day"),
+        ("Chủ nhật, 07/08/2022 08:05 (GMT+7)", (2022, 8, 7, 8, 5), "day"),
+        ("Thứ 6, 12-08-2022 lúc 09h15", (2022, 8, 12, 9, 15), "day"),
     ],
 )
 def test_parse_date(raw, expected, precision):
@@ -57,6 +61,17 @@ def test_bad_dates_quote_the_input(raw):
         ("Chiều ngày 15 tháng 7 năm 2022, Ban Thường vụ họp.", 2022, 7, 15),
         ("Tối 27/9, tại làng Kon Hra Chót, thiếu nhi vui Trung thu.", 2023, 9, 27),
         ("Hôm nay (5/10), tỉnh tổ chức lễ.", 2021, 10, 5),
+        ("Trưa 3/6, Phòng Nông nghiệp cho biết.", 2022, 6, 3),
+        ("Rạng sáng 14/2, dân làng tập trung.", 2023, 2, 14),
+        ("Sáng nay (12/5), Hội Khuyến học trao học bổng.", 2022, 5, 12),
+        ("Chiều 30/4 vừa qua, tại Quảng trường 16/3, tỉnh tổ chức lễ.", 2022, 4, 30),
+        ("Chiều hôm qua (21/9), Ban Thường vụ họp.", 2023, 9, 21),
+        ("Sáng thứ Hai (6/6), tại huyện Sa Thầy, hội nghị diễn ra.", 2022, 6, 6),
+        ("Sáng 12-5, theo ghi nhận của phóng viên.", 2022, 5, 12),  # the hyphen style
+        # a range dates the news to its first day, the day the event opened
+        ("Ngày 7-8/6, tại Nhà thi đấu diễn ra giải.", 2022, 6, 7),
+        ("Trong hai ngày 7 và 8/6, giải diễn ra.", 2022, 6, 7),
+        ("Thực hiện Quyết định số 215/QĐ-UBND ngày 3/5/2023, hội nghị diễn ra vào sáng 18/5.", 2023, 5, 18),
         # references, deadlines, ranges and other months are not the day of the news
         ("Thực hiện Kế hoạch số 112/KH-CAT ngày 3/8/2021 của Công an tỉnh.", 2021, 8, None),
         ("Theo CDC, tính đến ngày 28/3, toàn tỉnh có 186 ca.", 2022, 3, None),
@@ -64,6 +79,11 @@ def test_bad_dates_quote_the_input(raw):
         ("Ngày hội diễn ra đến hết ngày 16/3.", 2022, 3, None),
         ("Sáng 12/5, hội nghị khai mạc.", 2022, 6, None),
         ("Sáng 12/5/2021, hội nghị khai mạc.", 2022, 5, None),
+        ("Chiều 29/2, Sở Y tế cho biết.", 2022, 2, None),  # no such day in 2022
+        ("Đợt tiêm diễn ra từ ngày 10/2 đến ngày 20/2.", 2022, 2, None),
+        ("Từ ngày 7-9/6, tại Nhà văn hóa diễn ra hội thi.", 2022, 6, None),
+        ("Tính đến hết ngày 5/12, toàn tỉnh có 540.000 người.", 2021, 12, None),
+        ("Kỳ họp thứ 5 (6/6) bế mạc.", 2022, 6, None),  # "thứ 5" is not a weekday here
     ],
 )
 def test_find_dateline(lead, year, month, day):
@@ -72,3 +92,19 @@ def test_find_dateline(lead, year, month, day):
         assert found is None
     else:
         assert found == datetime(year, month, day, tzinfo=found.tzinfo) and found.utcoffset() == VN
+
+
+@pytest.mark.parametrize(
+    "line, is_stamp",
+    [
+        ("Thứ Ba, 09/08/2022 - 15:30", True),
+        ("Thứ Sáu, 12/08/2022 - 09:15", True),
+        ("Chủ nhật, 07/08/2022 08:05 (GMT+7)", True),
+        ("Thứ Tư, ngày 10/08/2022 | 14:20", True),
+        ("Thứ Hai, 09/08/2022", True),
+        ("Thứ Hai, 09/08/2022, UBND tỉnh họp.", False),  # a sentence, not the page's stamp
+        ("Sáng 9/8/2022 - 15:30", False),
+    ],
+)
+def test_page_timestamp(line, is_stamp):
+    assert bool(PAGE_TIMESTAMP.match(line)) is is_stamp

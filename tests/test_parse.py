@@ -8,10 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DEV, SEEDS
+from conftest import DATA, DEV, SEEDS
 from feedsvc.articles import ArticleParseError, parse_article
 from feedsvc.articles.text import xml_safe
 
+UNSEEN = DATA / "unseen"
 LEAD = "(kontumtv.vn) – Sáng 12/5, UBND tỉnh Kon Tum tổ chức hội nghị tổng kết công tác phòng, chống thiên tai."
 BODY = "Hội nghị đánh giá kết quả đạt được và đề ra nhiệm vụ trong thời gian tới./."
 
@@ -61,6 +62,49 @@ def test_markup_is_text_not_html():
     assert "Bấm vào đây." in article.body
 
 
+def test_a_credit_block_is_read_upwards():
+    article = parse(f" date 2022-05-02 Kinh tế Tiêu đề\n\n{LEAD}\n\n{BODY}\n\nVăn Nghĩa\n\nẢnh: Hồng Hạnh\n\nNguồn: TTXVN")
+    assert article.authors == ("Văn Nghĩa",) and article.source == "TTXVN"
+    assert article.body[-1] == BODY
+
+
+def test_a_headline_above_the_lead_is_the_title():
+    article = parse(f"Kon Plông: Khai trương Trung tâm giới thiệu sản phẩm OCOP\n\n{LEAD}\n\n{BODY}\n\nHồng Hạnh")
+    assert article.title == "Kon Plông: Khai trương Trung tâm giới thiệu sản phẩm OCOP"
+    assert article.summary == LEAD
+    assert article.published is None
+
+
+def test_a_page_timestamp_above_the_byline_dates_the_article():
+    article = parse(f"TONG KET CONG TAC PHONG CHONG THIEN TAI\n\n{LEAD}\n\n{BODY}\n\nThứ Tư, ngày 10/08/2022 | 14:20\n\nHồng Hạnh")
+    assert article.published.isoformat() == "2022-08-10T14:20:00+07:00"
+    assert article.authors == ("Hồng Hạnh",)
+    assert article.body == (LEAD, BODY)
+
+
+def test_caps_headlines_in_the_tail_are_not_the_title():
+    article = parse(f"{LEAD}\n\n{BODY}\n\nHồng Hạnh\n\nTin liên quan\n\nKON TUM TRIEN KHAI TIEM CHUNG")
+    assert any("built one from the lead" in w for w in article.warnings)
+    assert article.title.startswith("UBND tỉnh Kon Tum tổ chức hội nghị")
+
+
+def test_a_range_dateline_refines_to_its_first_day():
+    article = parse(f" date 2022-06 Thể thao Giải cầu lông\n\n(kontumtv.vn) – Ngày 7-8/6, giải diễn ra.\n\n{BODY}")
+    assert article.published.date().isoformat() == "2022-06-07" and article.date_precision == "day"
+
+
+def test_a_dateline_on_a_day_the_month_lacks_leaves_the_month():
+    article = parse(f" date 2022-02 Y tế Tiêm chủng\n\n(kontumtv.vn) – Chiều 29/2, Sở Y tế cho biết.\n\n{BODY}")
+    assert article.date_precision == "month" and article.published.isoformat() == "2022-02-01T00:00:00+07:00"
+
+
+def test_text_stays_nfc_when_a_control_char_splits_a_letter_from_its_tone_mark():
+    article = parse(f" date 2022-05 Kinh tế Gia\x01\u0301o du\u0323c\n\nSa\x01\u0301ng 12/5, ho\u0323p.\n\n{BODY}")
+    assert article.title == "Giáo dục"
+    assert article.body[0] == "Sáng 12/5, họp."
+    assert unicodedata.is_normalized("NFC", article.summary)
+
+
 @pytest.mark.parametrize(
     "data, reason",
     [
@@ -83,7 +127,7 @@ def _check(article):
     assert article.title
 
 
-SAMPLES = [p.read_bytes() for p in sorted(list(SEEDS.glob("*.txt")) + list(DEV.glob("*.txt")))]
+SAMPLES = [p.read_bytes() for p in sorted(list(SEEDS.glob("*.txt")) + list(DEV.glob("*.txt")) + list(UNSEEN.glob("*.txt")))]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

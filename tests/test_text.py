@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from feedsvc.articles.text import clean, decode, fold, lines, match_key, slugify
+from feedsvc.articles.text import clean, decode, fold, fold_chars, lines, match_key, slugify
 
 
 @pytest.mark.parametrize(
@@ -36,6 +36,10 @@ def test_decode(data, expected):
         ("bell\x07 nul\x00 ffff\uffff", "bell nul ffff"),
         ("a < b and c > d", "a < b and c > d"),
         ("&#0;&#x1;ok", "\ufffdok"),
+        ("a&#13;b", "a\nb"),  # an escaped CR is a line break too
+        ("Gia\x01\u0301o", "Giáo"),  # a control char between letter and tone mark
+        ("Gia\u200b\u0301o", "Giáo"),
+        ("&#8211; &ndash; &nbsp;x", "– –  x"),
     ],
 )
 def test_clean(raw, expected):
@@ -48,7 +52,8 @@ def test_lines_drop_blank_lines_and_outer_spaces():
 
 @pytest.mark.parametrize(
     "a, b",
-    [("Văn hoá - Xã hội", "Văn hóa – Xã hội"), ("THỂ THAO", "thể thao"), ("Y  tế", "Y tế"), ("Thuỷ lợi", "Thủy lợi")],
+    [("Văn hoá - Xã hội", "Văn hóa – Xã hội"), ("THỂ THAO", "thể thao"), ("Y  tế", "Y tế"), ("Thuỷ lợi", "Thủy lợi"),
+     ("Văn hóa-Xã hội", "Văn hóa - Xã hội")],
 )
 def test_match_key_ignores_spelling_variants(a, b):
     assert match_key(a) == match_key(b)
@@ -73,3 +78,11 @@ def test_slugify(name, slug):
 
 def test_fold():
     assert fold("Đẩy mạnh ĐỘNG LỰC") == "day manh dong luc"
+
+
+def test_fold_chars_keeps_offsets():
+    text = "Đăk Hà: “Nông dân” trúng mùa – GIÁ TĂNG İ ß"
+    folded = fold_chars(text)
+    assert len(folded) == len(text)
+    assert folded.startswith("dak ha: “nong dan” trung mua – gia tang")
+    assert fold(text) == fold(unicodedata.normalize("NFD", text))

@@ -4,42 +4,74 @@ from __future__ import annotations
 
 import re
 
-from feedsvc.articles.text import match_key
+from feedsvc.articles.text import fold, match_key
 
-# A line that is exactly one of these (case and tone placement aside) starts the
-# page furniture after the article: comment forms, related links, share bars.
+# A line that is exactly one of these (case, tone placement and edge punctuation
+# aside: "TIN LIÊN QUAN:", "« Bài trước", "Bình luận (0)") starts the page furniture
+# after the article: comment forms, related links, share bars, prev/next links.
 TAIL_LINES: tuple[str, ...] = (
+    # comment forms
     "Trả lời",
     "Trả lời Hủy",
     "Hủy trả lời",
     "Để lại bình luận",
     "Để lại một bình luận",
+    "Để lại bình luận của bạn",
     "Bình luận",
-    "Bình luận *",
+    "Bình luận của bạn",
+    "Viết bình luận",
     "Gửi bình luận",
+    "Ý kiến",
     "Ý kiến bạn đọc",
+    "Ý kiến của bạn",
+    "Gửi ý kiến",
+    "Gửi ý kiến của bạn",
+    "Viết ý kiến",
+    # related and other articles
     "Tin liên quan",
+    "Tin tức liên quan",
+    "Tin bài liên quan",
+    "Bài liên quan",
+    "Bài viết liên quan",
     "Tin cùng chuyên mục",
+    "Bài cùng chuyên mục",
+    "Bài viết cùng chuyên mục",
     "Tin mới",
     "Tin mới nhất",
     "Tin khác",
-    "Tin đọc nhiều",
-    "Bài viết liên quan",
+    "Các tin khác",
     "Bài viết khác",
-    "Bài liên quan",
+    "Các bài viết khác",
+    "Tin đọc nhiều",
+    "Đọc nhiều",
+    "Xem nhiều",
+    "Tin nổi bật",
+    "Có thể bạn quan tâm",
     "Xem thêm",
+    "Đọc thêm",
+    # previous / next
     "Bài trước",
     "Bài sau",
     "Bài tiếp theo",
+    "Bài viết trước",
+    "Bài viết sau",
+    "Tin trước",
+    "Tin sau",
+    # share bars, tags, page links
     "Chia sẻ",
-    "Chia sẻ:",
     "Chia sẻ bài viết",
+    "Chia sẻ bài viết này",
     "Share",
     "Facebook",
     "Twitter",
     "Zalo",
+    "Tags",
+    "Tag",
+    "Từ khóa",
     "In bài viết",
+    "In bài",
     "Lên đầu trang",
+    "Về đầu trang",
     "Quay lại",
 )
 # Lines that begin this way are furniture too ("Tags: Măng Đen, du lịch").
@@ -47,35 +79,57 @@ TAIL_PREFIXES: tuple[str, ...] = (
     "Tags:",
     "Tag:",
     "Từ khóa:",
-    "Từ khoá:",
+    "Thẻ:",
     "Email của bạn sẽ không được hiển thị",
     "Địa chỉ email của bạn sẽ không được công bố",
     "Lưu tên của tôi",
     "Chia sẻ:",
     "Bài trước:",
     "Bài sau:",
+    "Bài viết trước:",
+    "Bài viết sau:",
+    "Tin trước:",
+    "Tin sau:",
+    "Tin liên quan:",
+    "Bài viết liên quan:",
 )
-# Credits that come before the names: "Tin, ảnh: Thanh Tùng".
+# Credits that come before the names: "Tin, ảnh: Thanh Tùng", "Bài và ảnh: Hoàng Anh".
 BYLINE_PREFIXES = re.compile(
-    r"^(?:(?:tin|bài|ảnh|video|clip|thực hiện|nhóm phóng viên)(?:\s*(?:,|và|\+|&)\s*(?:ảnh|bài|video|clip))*\s*:\s*)",
+    r"^(?:(?:tin|bài|bài viết|ảnh|video|clip|thực hiện|nhóm phóng viên)"
+    r"(?:\s*(?:,|và|\+|&|-|–|/)\s*(?:ảnh|bài|video|clip))*\s*:\s*)",
     re.I,
 )
-# "(Theo TTXVN)", "Theo Báo Kon Tum", "Nguồn: VOV": the source, not an author.
-_SOURCE = re.compile(r"\(?\s*(?:theo|nguồn)\s*:?\s+(?P<source>[^()]+?)\s*\)?\s*$", re.I)
-_SEPARATORS = re.compile(r"\s+[–—-]\s+|\s*,\s*|\s*;\s*|\s+và\s+")
+# A credit for the pictures only ("Ảnh: Hồng Hạnh", "Ảnh: ST") names no author.
+_PHOTO_CREDIT = re.compile(r"^(?:ảnh|hình ảnh|ảnh minh họa|ảnh minh hoạ)\s*:", re.I)
+# Credits that name a desk rather than a person; kept as written.
+GROUP_CREDITS: tuple[str, ...] = ("PV", "Nhóm PV", "Nhóm phóng viên", "Phóng viên", "Nhóm tác giả", "BTV", "CTV")
+# "(Theo TTXVN)", "(TTXVN)", "(Báo Kon Tum)", "Theo Báo Kon Tum", "Nguồn: VOV": the source, not an author.
+_SOURCE = re.compile(
+    r"\(\s*(?:(?:theo|nguồn)\b\s*:?\s*)?(?P<paren>[^()]+?)\s*\)\s*$|(?:^|(?<=\s))(?:theo|nguồn)\b\s*:?\s+(?P<bare>[^()]+?)\s*$",
+    re.I,
+)
+_SEPARATORS = re.compile(r"\s+[–—-]\s+|\s*,\s*|\s*;\s*|\s+(?:và|&)\s+")
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.]*$")
+_EDGES = re.compile(r"^[\W_]+|\s*\(\d*\)\s*$|[\W_]+$")
 _MAX_BYLINE = 90
 
 _TAIL_KEYS = frozenset(match_key(line) for line in TAIL_LINES)
 _PREFIX_KEYS = tuple(match_key(prefix) for prefix in TAIL_PREFIXES)
+_GROUP_KEYS = frozenset(match_key(name) for name in GROUP_CREDITS)
+_FIRST_WORD = re.compile(r"[^\W_]+")
+# Most lines are article text: a marker's first word (folded) rules them out cheaply.
+_FIRST_WORDS = frozenset(fold(_FIRST_WORD.search(marker).group()) for marker in TAIL_LINES + TAIL_PREFIXES)
 
 
 def is_tail(line: str) -> bool:
     """Whether a line is website furniture that ends the article."""
     if len(line) > 200:  # furniture is short; an article paragraph is not
         return False
+    first = _FIRST_WORD.search(line)
+    if first is None or fold(first.group()) not in _FIRST_WORDS:
+        return False
     key = match_key(line[:80])
-    return key in _TAIL_KEYS or key.startswith(_PREFIX_KEYS)
+    return key.startswith(_PREFIX_KEYS) or _EDGES.sub("", key) in _TAIL_KEYS or _EDGES.sub("", key).startswith(_PREFIX_KEYS)
 
 
 def cut_tail(paragraphs: list[str]) -> tuple[list[str], bool]:
@@ -87,25 +141,49 @@ def cut_tail(paragraphs: list[str]) -> tuple[list[str], bool]:
 
 
 def read_byline(line: str) -> tuple[list[str], str | None] | None:
-    """(authors, source) when the line is a byline, else None."""
+    """(authors, source) when the line is a byline or a credit line, else None.
+
+    A line that only credits a source or the photographs gives no authors: ``([], source)``.
+    """
     text = line.strip(" *_")
     if not text or len(text) > _MAX_BYLINE or text.endswith((".", "!", "?", ":")) and not text.endswith(")"):
         return None
     source = None
     match = _SOURCE.search(text)
     if match:
-        source = match.group("source").strip()
+        source = (match.group("paren") or match.group("bare")).strip()
+        if not _is_source(source):
+            return None
         text = text[: match.start()].strip(" -–,")
-    text = BYLINE_PREFIXES.sub("", text)
-    names = [part.strip(" .") for part in _SEPARATORS.split(text) if part.strip(" .")]
-    if not names and source:
-        return [], source
-    if not names or not all(_is_name(name) for name in names):
+    photo_only = bool(_PHOTO_CREDIT.match(text))
+    if not photo_only:
+        text = BYLINE_PREFIXES.sub("", text)
+    names: list[str] = []
+    for part in _SEPARATORS.split(text):
+        part = part.strip(" .")
+        if not part:
+            continue
+        if _PHOTO_CREDIT.match(part):
+            photo_only = photo_only or not names
+            continue
+        part = BYLINE_PREFIXES.sub("", part)
+        if not _is_name(part):
+            return None
+        if not photo_only and part not in names:
+            names.append(part)
+    if not names and not source and not photo_only:
         return None
     return names, source
 
 
+def _is_source(text: str) -> bool:
+    # An agency or a paper ("TTXVN", "Báo Kon Tum", "Cổng TTĐT tỉnh"), not a clause.
+    return text[:1].isupper() and len(text.split()) <= 8 and not any(c in text for c in ",;:")
+
+
 def _is_name(text: str) -> bool:
-    # One to five capitalised words: "Y Liên", "A Khuyên", "Lê Thị Thu Hà".
+    # One to five capitalised words: "Y Liên", "A Khuyên", "Lê Thị Thu Hà"; or a desk credit.
     words = text.split()
-    return 0 < len(words) <= 5 and all(w[0].isupper() and _NAME_WORD.match(w) for w in words)
+    if 0 < len(words) <= 5 and all(w[0].isupper() and _NAME_WORD.match(w) for w in words):
+        return True
+    return match_key(text) in _GROUP_KEYS

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from feedsvc.articles.text import match_key
+
+# "Kinh tế - Giá cà phê tăng": a separator the header put between section and title.
+_LEADING_SEPARATOR = re.compile(r"^[-–—:|]\s+")
 
 # kontumtv.vn's ten sections. Operators add more through FEEDSVC_CATEGORIES.
 DEFAULT_CATEGORIES: tuple[str, ...] = (
@@ -43,5 +48,5 @@ class Vocabulary:
         for count in range(min(self._max_words, len(words) - 1), 0, -1):
             name = self._by_key.get(match_key(" ".join(words[:count])))
             if name:
-                return name, " ".join(words[count:]).strip()
+                return name, _LEADING_SEPARATOR.sub("", " ".join(words[count:]).strip())
         return None, rest.strip()

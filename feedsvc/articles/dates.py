@@ -29,7 +29,9 @@ class ParsedDate:
 
 _DAY, _MONTH = "day", "month"
 _OFFSET = r"(?:\s*\(?\s*(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<off>\d{1,2})(?::?(?P<offm>\d{2}))?\s*\)?)?"
-_TIME = r"(?:\s*(?:-|,|lúc)?\s*(?P<H>\d{1,2})(?::|h|giờ\s*)(?P<M>\d{2})?(?::(?P<S>\d{2}))?)?"
+_TIME = r"(?:\s*[-–,|]?\s*(?:lúc\s*)?(?P<H>\d{1,2})(?::|h|giờ\s*)(?P<M>\d{2})?(?::(?P<S>\d{2}))?)?"
+_WEEKDAY = r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)"
+_WEEKDAY_WORD = r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ\s+nhật)"  # "thứ 5" alone may be "kỳ họp thứ 5"
 
 # Ordered: the first format that matches the whole input wins. ``year`` in the
 # pattern is optional only where the caller may supply the year (a dateline).
@@ -39,7 +41,7 @@ FORMATS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
          r"(?P<iso>Z|[+-]\d{2}:?\d{2})?)?", _DAY),
         (r"(?P<y>\d{4})-(?P<m>\d{1,2})", _MONTH),
-        (r"(?:(?:thứ\s+\w+|chủ\s+nhật)\s*,\s*)?(?:ngày\s+)?(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{4}))?"
+        (_WEEKDAY + r"?\s*,?\s*(?:ngày\s+)?(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{4}))?"
          + _TIME + _OFFSET, _DAY),
         (r"(?:ngày\s+)?(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s*(?:năm|,)\s*(?P<y>\d{4}))?", _DAY),
         (r"tháng\s+(?P<m>\d{1,2})\s*(?:năm|/|,)\s*(?P<y>\d{4})", _MONTH),
@@ -121,11 +123,15 @@ def _parse_odd(text: str, raw: str) -> ParsedDate:
     return ParsedDate(first.astimezone(VN_TZ), precision)
 
 
-# A dateline opens the lead: "Sáng 12/5,", "Chiều ngày 15 tháng 7 năm 2022", or ends
-# its first sentence: "… vào chiều 5/10."
+# A dateline opens the lead: "Sáng 12/5,", "Trưa 3-6", "Sáng thứ Hai (6/6)", "Chiều hôm
+# qua (21/9)", "Chiều ngày 15 tháng 7 năm 2022", or ends its first sentence: "… vào chiều
+# 5/10." A range ("Ngày 7-8/6", "Trong hai ngày 7 và 8/6") dates the news to its first day,
+# the day the event opened.
 _DATELINE = re.compile(
-    r"(?<![\w/])(?:(?:rạng\s+)?(?:sáng|trưa|chiều|tối|đêm|khuya)(?:\s+(?:sớm|muộn|nay|qua))?(?:\s+ngày)?|ngày|hôm\s+(?:nay|qua))"
-    r"\s*\(?\s*(?P<date>\d{1,2}/\d{1,2}(?:/\d{4})?|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)(?![\d/])",
+    r"(?<![\w/])(?:(?:rạng\s+)?(?:sáng|trưa|chiều|tối|đêm|khuya)(?:\s+(?:sớm|muộn|nay|qua|hôm\s+(?:nay|qua)))?"
+    r"(?:\s+" + _WEEKDAY + r")?(?:\s+ngày)?|(?:trong\s+(?:\d|hai|ba|các)\s+)?ngày|hôm\s+(?:nay|qua)|" + _WEEKDAY_WORD + r")"
+    r"\s*,?\s*\(?\s*(?P<date>(?:(?P<first>\d{1,2})\s*(?:[-–,]|và)\s*)?(?P<day>\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{4})?)"
+    r"|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)(?![\d/])",
     re.I,
 )
 # Words that make a date a reference, a deadline or a range, not the day of the news:
@@ -135,6 +141,7 @@ _NOT_A_DATELINE = re.compile(
     r"(?:\s+(?:hết|cả))?)\s*$",
     re.I,
 )
+_FIRST_DAY = re.compile(r"^\d{1,2}")
 
 
 def find_dateline(lead: str, year: int, month: int) -> datetime | None:
@@ -142,8 +149,11 @@ def find_dateline(lead: str, year: int, month: int) -> datetime | None:
     for match in _DATELINE.finditer(lead):
         if _NOT_A_DATELINE.search(lead[max(0, match.start() - 40) : match.start()]):
             continue
+        raw = match.group("date")
+        if match.group("first"):
+            raw = _FIRST_DAY.sub(match.group("first"), match.group("day"))
         try:
-            parsed = parse_date(match.group("date"), year=year)
+            parsed = parse_date(raw, year=year)
         except DateParseError:
             continue
         value = parsed.value
@@ -152,10 +162,11 @@ def find_dateline(lead: str, year: int, month: int) -> datetime | None:
     return None
 
 
-# The website's page timestamp: "Thứ Ba, 09/08/2022 - 15:30" (sometimes "(GMT+7)").
+# The website's page timestamp: "Thứ Ba, 09/08/2022 - 15:30", "Chủ nhật, 07/08/2022 08:05 (GMT+7)",
+# "Thứ Tư, ngày 10/08/2022 | 14:20".
 PAGE_TIMESTAMP = re.compile(
-    r"^(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|\d)|chủ\s+nhật)\s*,\s*\d{1,2}/\d{1,2}/\d{4}"
-    r"(?:\s*[-,|]?\s*\d{1,2}(?::|h)\d{2}(?::\d{2})?)?(?:\s*\(?\s*(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?)?$",
+    r"^" + _WEEKDAY + r"\s*,?\s*(?:ngày\s+)?\d{1,2}[/.-]\d{1,2}[/.-]\d{4}"
+    r"(?:\s*[-–,|]?\s*(?:lúc\s*)?\d{1,2}(?::|h)\d{2}(?::\d{2})?)?(?:\s*\(?\s*(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?)?$",
     re.I,
 )
 

@@ -14,37 +14,48 @@ fold = lru_cache(maxsize=1 << 16)(text.fold)
 
 _WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE_END = (".", "!", "?", ":", ";", "–", "-", "(", "“", '"')
+# Tokens found nowhere that still keep their capitals: Roman numerals ("XII") and
+# acronyms without a vowel ("HTX"); other unknown words read as ordinary words.
+_KEEP_CAPS = re.compile(r"^(?:M{0,3}(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})|[B-DF-HJ-NP-TV-XZ]{2,})$")
 
 
 class _Usage:
-    """How a text spells and capitalises each folded word, and in what order."""
+    """How a text spells and capitalises each folded word, and in what order.
 
-    def __init__(self, paragraphs: list[str], *, every_word_votes: bool = False):
+    With ``wanted`` (the folded words of a title) only those words are recorded: the
+    order of every word is kept, but spellings and case votes only where they matter.
+    """
+
+    def __init__(self, paragraphs: list[str], *, every_word_votes: bool = False, wanted: frozenset | None = None):
         self.keys: list[str] = []
-        self.forms: list[str] = []
+        self.forms: dict[int, str] = {}
+        self.sentence_starts: set[int] = set()
         self.positions: dict[str, list[int]] = defaultdict(list)
         self.spellings: dict[str, Counter] = defaultdict(Counter)
         self.case_votes: dict[str, Counter] = defaultdict(Counter)
+        keys = self.keys
         for paragraph in paragraphs:
-            sentence_start = not every_word_votes
-            last_end = 0
-            for match in _WORD.finditer(paragraph):
-                between = paragraph[last_end : match.start()].strip()
-                if between.endswith(_SENTENCE_END) and not every_word_votes:
-                    sentence_start = True
+            # Folded one character for one, so a match in the folded text is also
+            # the span of the word as written.
+            folded = text.fold_chars(paragraph)
+            last_end = 0 if every_word_votes else -1  # -1: the paragraph's first word starts a sentence
+            for match in _WORD.finditer(folded):
+                key = match.group()
+                if wanted is None or key in wanted:
+                    start = match.start()
+                    word = paragraph[start : match.end()]
+                    position = len(keys)
+                    self.positions[key].append(position)
+                    self.forms[position] = word
+                    self.spellings[key][word.lower()] += 1
+                    if last_end < 0 or not every_word_votes and paragraph[last_end:start].strip().endswith(_SENTENCE_END):
+                        # Sentence-initial capitals say nothing about a word's case.
+                        self.sentence_starts.add(position)
+                    else:
+                        self.case_votes[word.lower()][_case_of(word)] += 1
+                keys.append(key)
                 last_end = match.end()
-                word = match.group()
-                key = fold(word)
-                self.positions[key].append(len(self.keys))
-                self.keys.append(key)
-                self.forms.append(word)
-                self.spellings[key][word.lower()] += 1
-                if not sentence_start:
-                    # Sentence-initial capitals say nothing about a word's case.
-                    self.case_votes[word.lower()][_case_of(word)] += 1
-                sentence_start = False
-            self.keys.append("")  # runs never cross a paragraph
-            self.forms.append("")
+            keys.append("")  # runs never cross a paragraph
 
     def longest_run(self, keys: list[str], start: int) -> tuple[int, int]:
         """(length, position) of the longest run here that spells keys[start:]."""
@@ -76,27 +87,36 @@ def _apply_case(word: str, case: str | None) -> str:
     return word
 
 
-def _load_lexicon() -> _Usage:
+def _load_lexicon() -> tuple[_Usage, dict[str, str]]:
     # Fallback for words the article never uses: proper names as written, then the
     # commonest spelling of each syllable in Vietnamese news text (lexicon.txt).
     raw = resources.files(__package__).joinpath("lexicon.txt").read_text("utf-8")
-    return _Usage([line for line in raw.splitlines() if line and not line.startswith("#")], every_word_votes=True)
+    lines = [line for line in raw.splitlines() if line and not line.startswith("#")]
+    # One syllable alone is spelled from the syllable list, never from part of a
+    # name: "nang" is "năng", not the "Nẵng" of Đà Nẵng; "bo" is "bộ", not "Bờ Y".
+    syllables: dict[str, str] = {}
+    for line in lines:
+        if " " not in line and line.islower():
+            syllables.setdefault(fold(line), line)
+    return _Usage(lines, every_word_votes=True), syllables
 
 
-LEXICON = _load_lexicon()
+LEXICON, SYLLABLES = _load_lexicon()
 
 
 def restore(caps_line: str, paragraphs: list[str]) -> tuple[str, list[str]]:
     """'KON TUM TIEP TUC …' -> ('Kon Tum tiếp tục …', words found nowhere)."""
-    body = _Usage(paragraphs)
     tokens = _WORD.findall(caps_line)
     keys = [fold(t) for t in tokens]
+    body = _Usage(paragraphs, wanted=frozenset(k for k, t in zip(keys, tokens) if t.isascii()))
     spelled: list[str] = []
+    cases: list[str | None] = []  # the case a run of words has where the text uses it
     unknown: list[str] = []
     i = 0
     while i < len(keys):
         if not tokens[i].isascii():
             spelled.append(tokens[i].lower())  # accented capitals already spell the word
+            cases.append(None)
             i += 1
             continue
         # The longest phrase the article uses spells its words in context
@@ -105,18 +125,33 @@ def restore(caps_line: str, paragraphs: list[str]) -> tuple[str, list[str]]:
             length, pos = usage.longest_run(keys, i)
             if length:
                 length = next((n for n in range(1, length) if not tokens[i + n].isascii()), length)
-                if length == 1 and usage.spellings[keys[i]]:
+                if length == 1 and usage is LEXICON and keys[i] in SYLLABLES:
+                    spelled.append(SYLLABLES[keys[i]])
+                    cases.append("lower")
+                elif length == 1:
                     spelled.append(usage.spellings[keys[i]].most_common(1)[0][0])
+                    cases.append(None)
                 else:
-                    spelled.extend(form.lower() for form in usage.forms[pos : pos + length])
+                    # The article's own phrase keeps its case, and so does a whole name
+                    # of the lexicon; a part of one ("Thành phố" of "Thành phố Hồ …") does not.
+                    starts_line = pos == 0 or not usage.keys[pos - 1]
+                    whole_name = usage is LEXICON and starts_line and not usage.keys[pos + length]
+                    for at in range(pos, pos + length):
+                        form = usage.forms[at]
+                        spelled.append(form.lower())
+                        in_context = usage is body and at not in usage.sentence_starts
+                        cases.append(_case_of(form) if in_context or whole_name else None)
                 break
         else:
             length = 1
             spelled.append(tokens[i].lower())
-            if tokens[i].isalpha():
+            cases.append("upper" if _KEEP_CAPS.match(tokens[i]) else None)
+            if tokens[i].isalpha() and not _KEEP_CAPS.match(tokens[i]):
                 unknown.append(tokens[i])
         i += length
-    words = [_apply_case(word, body.casing(word) or LEXICON.casing(word)) for word in spelled]
+    words = [
+        _apply_case(word, case or body.casing(word) or LEXICON.casing(word)) for word, case in zip(spelled, cases)
+    ]
     return _rebuild(caps_line, tokens, words), unknown
 
 
@@ -128,5 +163,5 @@ def _rebuild(line: str, tokens: list[str], words: list[str]) -> str:
         out.append(word)
         cursor = at + len(token)
     out.append(line[cursor:])
-    # Sentence case, and a capital after a colon: "Đăk Hà: Nông dân …".
-    return re.sub(r"(^\W*|:\s+)(\w)", lambda m: m.group(1) + m.group(2).upper(), "".join(out))
+    # Sentence case, and a capital after a colon: "Đăk Hà: Nông dân …", 'Kon Rẫy: "Thay áo mới" …'.
+    return re.sub(r"(^\W*|:\s+\W*)(\w)", lambda m: m.group(1) + m.group(2).upper(), "".join(out))

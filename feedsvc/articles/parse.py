@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 from feedsvc.articles import byline, dates, diacritics, text
@@ -11,12 +12,18 @@ from feedsvc.articles.model import Article, ArticleParseError
 
 # " date 2021-10 Thời sự - Chính trị Phấn đấu …": the date, then "<category> <title>".
 _HEADER = re.compile(r"^date\s+(?P<date>\d{4}-\d{1,2}(?:-\d{1,2})?)(?:\s(?P<rest>.*))?$", re.I)
-# The newsroom's own dateline prefix, "(kontumtv.vn) – ".
-_SITE_PREFIX = re.compile(r"^\(\s*[\w.-]+\.vn\s*\)\s*[–—-]?\s*", re.I)
-_LEAD_DATELINE = re.compile(r"^(?:\w+\s+){0,3}(?:\d{1,2}/\d{1,2}(?:/\d{4})?|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)\s*,\s*")
+# The newsroom's own dateline prefix, "(kontumtv.vn) – ", "(kontumtv.vn) - ", "Kontumtv.vn – ".
+_SITE_PREFIX = re.compile(r"^(?:\(\s*[\w.-]+\.vn\s*\)|[\w.-]+\.vn(?=\s*[–—:-]))\s*[–—:-]?\s*", re.I)
+# "Sáng 12/5, ", "Sáng nay (12/5), ", "Ngày 7-8/6, ": the dateline that opens a lead.
+_LEAD_DATELINE = re.compile(
+    r"^(?:\w+\s+){0,3}\(?(?:(?:\d{1,2}\s*[-–]\s*)?\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{4})?"
+    r"|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)\)?\s*,\s*"
+)
 _ODD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _CAPS_SCAN = 4  # a headerless title sits among the first few lines
+_BYLINE_LINES = 3  # author line, then a source line and a photo credit, in any order
+_SENTENCE_END = (".", "!", "?", ";", ",", ":", "…", "/.")
 MAX_TITLE = 1000
 MAX_SUMMARY = 600
 DEFAULT_VOCABULARY = Vocabulary()
@@ -65,8 +72,10 @@ class _Reader:
     def article(self, where: str) -> Article:
         header_date, category, title = self._header()
         stamp = self._page_timestamp()
-        candidate, dropped = self._caps_lines()
         paragraphs, cut = byline.cut_tail(self.lines)
+        if not title and header_date is None:
+            title = self._headline(paragraphs)
+        candidate, dropped = self._caps_lines(paragraphs)
         authors, source = self._byline(paragraphs)
         body = [" ".join(p.split()) for p in paragraphs if p not in dropped]
         if not title and candidate:
@@ -78,7 +87,7 @@ class _Reader:
         published, precision = self._date(header_date, stamp, body[0] if body else "")
         return Article(
             id=self.id,
-            title=_clip(title, MAX_TITLE),
+            title=unicodedata.normalize("NFC", _clip(title, MAX_TITLE)),
             category=category,
             category_slug=text.slugify(category) if category else None,
             authors=tuple(authors),
@@ -105,30 +114,58 @@ class _Reader:
         return match.group("date"), category, title or None
 
     def _page_timestamp(self) -> str | None:
-        for index, line in enumerate(self.lines[:_CAPS_SCAN]):
+        # The page's own timestamp line sits under the title or above the byline.
+        for index, line in enumerate(self.lines):
             if dates.PAGE_TIMESTAMP.match(line):
                 del self.lines[index]
                 return line
         return None
 
-    def _caps_lines(self) -> tuple[str | None, set[str]]:
+    def _headline(self, paragraphs: list[str]) -> str | None:
+        """A headerless file's first line when it reads as a headline above the lead."""
+        if len(paragraphs) < 3:
+            return None
+        first, lead = paragraphs[0], paragraphs[1]
+        if not (_SITE_PREFIX.match(lead) or _LEAD_DATELINE.match(lead)) or _SITE_PREFIX.match(first):
+            return None
+        if len(first) > 300 or len(first.split()) < 4 or first.endswith(_SENTENCE_END) or _is_caps(first):
+            return None
+        if byline.read_byline(first) is not None or first.startswith(("Ảnh", "(")):
+            return None
+        self.warnings.append("no header: the line above the lead is taken as the title")
+        return paragraphs.pop(0)
+
+    def _caps_lines(self, paragraphs: list[str]) -> tuple[str | None, set[str]]:
         """(title candidate, lines the body drops): caps lines are captions or a title."""
         # Unaccented capitals are image captions or a title made from a file name, so
         # the body never keeps them; only one among the first lines can be the title.
-        candidate = next((line for line in self.lines[:_CAPS_SCAN] if _is_caps(line)), None)
-        dropped = {line for line in self.lines if _is_caps(line) and line.isascii()}
+        candidate = next((line for line in paragraphs[:_CAPS_SCAN] if _is_caps(line)), None)
+        dropped = {line for line in paragraphs if _is_caps(line) and line.isascii()}
         if candidate:
             dropped.add(candidate)
         return candidate, dropped
 
     def _byline(self, paragraphs: list[str]) -> tuple[list[str], str | None]:
-        if len(paragraphs) > 1:
+        # The closing credit block, read upwards: "Văn Nghĩa" / "Ảnh: Hồng Hạnh", or
+        # "Minh Châu" / "Nguồn: TTXVN". Lines that credit only a source or the photos
+        # are taken off too, and the author line above them is still read.
+        authors: list[str] = []
+        source = None
+        for _ in range(_BYLINE_LINES):
+            if len(paragraphs) < 2:
+                break
             parsed = byline.read_byline(paragraphs[-1])
-            if parsed is not None:
-                paragraphs.pop()
-                return parsed
-        self.warnings.append("no byline: the article names no author")
-        return [], None
+            if parsed is None:
+                break
+            paragraphs.pop()
+            names, credited = parsed
+            source = source or credited
+            if names:
+                authors = names
+                break
+        if not authors:
+            self.warnings.append("no byline: the article names no author")
+        return authors, source
 
     def _restored_title(self, caps: str, body: list[str]) -> str:
         title, unknown = diacritics.restore(caps, body)

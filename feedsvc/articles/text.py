@@ -42,10 +42,15 @@ def clean(text: str) -> str:
         text = _TAG.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    text = unicodedata.normalize("NFC", text)
+        if "\r" in text:  # "&#13;"
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Remove before composing: a stray control or zero-width character between a
+    # letter and its tone mark would otherwise survive NFC and leave, once removed,
+    # text that is not NFC.
     text = _INVISIBLE.sub("", text)
     text = _XML_FORBIDDEN.sub("", text)
-    return _SPACES.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    return unicodedata.normalize("NFC", text)
 
 
 def lines(data: bytes) -> list[str]:
@@ -58,16 +63,45 @@ def xml_safe(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+def _fold_table() -> dict[int, str]:
+    # One character in, one character out: every precomposed Latin letter to its
+    # lower-case ASCII base ('Ể' -> 'e', 'Đ' -> 'd'), so folded text keeps the
+    # offsets of the original and word boundaries fall in the same places.
+    table = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    table.update({ord("Đ"): "d", ord("đ"): "d"})
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
+        if len(base) == 1 and base.isascii() and base.isalpha():
+            table[code] = base.lower()
+    return table
+
+
+_FOLD_TABLE = _fold_table()
+
+
+def fold_chars(text: str) -> str:
+    """:func:`fold` one character for one character (same length and offsets); NFC input."""
+    return text.translate(_FOLD_TABLE)
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII skeleton of Vietnamese text: 'Đẩy mạnh' -> 'day manh'."""
+    quick = text.translate(_FOLD_TABLE)
+    if quick.isascii():
+        return quick
     text = text.replace("Đ", "D").replace("đ", "d")
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+_DASH_SPACING = re.compile(r"\s*-\s*")
+
+
 def match_key(text: str) -> str:
-    """A key for comparing names: case, dash style, spacing and tone placement ignored."""
+    """A key for comparing names: case, dash style and spacing, and tone placement ignored."""
     text = _DASHES.sub("-", unicodedata.normalize("NFC", text)).casefold()
+    if "-" in text:
+        text = _DASH_SPACING.sub(" - ", text)  # 'Văn hóa-Xã hội' is 'Văn hóa - Xã hội'
     return " ".join(_retone(word) for word in text.split())
 
 
