@@ -72,7 +72,13 @@ def test_bad_dates_quote_the_input(raw):
         ("Ngày 7-8/6, tại Nhà thi đấu diễn ra giải.", 2022, 6, 7),
         ("Trong hai ngày 7 và 8/6, giải diễn ra.", 2022, 6, 7),
         ("Thực hiện Quyết định số 215/QĐ-UBND ngày 3/5/2023, hội nghị diễn ra vào sáng 18/5.", 2023, 5, 18),
+        # a number that closes a clause before the dateline is not a document reference
+        ("Kỷ niệm 78 năm Ngày thành lập QĐND (22/12/1944 – 22/12/2022), sáng 20/12, Bộ Chỉ huy họp mặt.", 2022, 12, 20),
+        ("Thực hiện Quyết định số 12/QĐ-UBND ngày 3/1/2023 về dự toán năm 2023, sáng 17-1, Sở họp.", 2023, 1, 17),
+        ("Tổng kết năm 2022. Chiều 28/12, Tỉnh ủy họp.", 2022, 12, 28),
         # references, deadlines, ranges and other months are not the day of the news
+        ("Thực hiện Nghị định 100/2019/NĐ-CP, ngày 30/12/2019 của Chính phủ.", 2019, 12, None),
+        ("Theo Kết luận 723 ngày 31/7/2017 của Tỉnh ủy.", 2017, 7, None),
         ("Thực hiện Kế hoạch số 112/KH-CAT ngày 3/8/2021 của Công an tỉnh.", 2021, 8, None),
         ("Theo CDC, tính đến ngày 28/3, toàn tỉnh có 186 ca.", 2022, 3, None),
         ("Kết luận số 723-KL/TU ngày 31/7/2017 của Ban Thường vụ.", 2022, 7, None),

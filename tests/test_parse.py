@@ -48,6 +48,17 @@ def test_caps_words_the_body_never_uses_come_from_the_lexicon_and_are_reported()
     assert any("XYZQ" in w for w in article.warnings)
 
 
+def test_a_caps_function_word_is_not_spelled_from_a_name_or_a_compound():
+    # The body has "tu" only as the name "Văn Tư" and in "đầu tư": alone, it is "từ".
+    body = ("(kontumtv.vn) – Nhiều hộ dân ở huyện Ngọc Hồi có thu nhập khá, ổn định nhờ trồng cây mắc ca.\n\n"
+            "Gia đình ông Nguyễn Văn Tư trồng 2 ha. Huyện kêu gọi doanh nghiệp đầu tư nhà máy chế biến.")
+    article = parse(f"NGOC HOI: NGUOI DAN CO THU NHAP KHA TU CAY MAC CA\n\n{body}\n\nVăn Trọng")
+    assert article.title == "Ngọc Hồi: Người dân có thu nhập khá từ cây mắc ca"
+    # ... while a phrase the article uses still spells the word in context.
+    article = parse(f"KEU GOI DOANH NGHIEP DAU TU NHA MAY CHE BIEN\n\n{body}\n\nVăn Trọng")
+    assert article.title == "Kêu gọi doanh nghiệp đầu tư nhà máy chế biến"
+
+
 def test_a_month_header_is_not_refined_from_a_title_date():
     article = parse(f" date 2022-05 Kinh tế Hội nghị ngày 20/5 bàn về sâm\n\n(kontumtv.vn) – UBND tỉnh họp bàn.\n\n{BODY}")
     assert article.date_precision == "month"

@@ -135,9 +135,13 @@ _DATELINE = re.compile(
     re.I,
 )
 # Words that make a date a reference, a deadline or a range, not the day of the news:
-# "Kế hoạch số 112/KH-CAT ngày 3/8/2021", "tính đến ngày 28/3", "hết ngày 16/3".
+# "Kế hoạch số 112/KH-CAT ngày 3/8/2021", "Kết luận 723 ngày 31/7", "tính đến ngày 28/3",
+# "hết ngày 16/3". A number that closes a clause ("… (22/12/1944 – 22/12/2022), sáng
+# 20/12", "… năm 2023, sáng 17-1") is not a reference, unless it carries a document
+# code in capitals ("Nghị định 100/2019/NĐ-CP, ngày 30/12/2019").
 _NOT_A_DATELINE = re.compile(
-    r"(?:\bsố\s+\S+|\S*\d\S*|\b(?:đến|tới|từ|hết|trước|sau|kể\s+từ|tính\s+đến|đợt|hạn|cuối|đầu)"
+    r"(?:\bsố\s+\S+|\S*\d\S*(?<![,;.])|(?-i:\S*(?:\d\S*[A-ZĐ]|[A-ZĐ]\S*\d)\S*)"
+    r"|\b(?:đến|tới|từ|hết|trước|sau|kể\s+từ|tính\s+đến|đợt|hạn|cuối|đầu)"
     r"(?:\s+(?:hết|cả))?)\s*$",
     re.I,
 )

@@ -16,6 +16,15 @@ _WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE_END = (".", "!", "?", ":", ";", "–", "-", "(", "“", '"')
 # Tokens found nowhere that still keep their capitals: Roman numerals ("XII") and
 # acronyms without a vowel ("HTX"); other unknown words read as ordinary words.
+# Closed-class words a headline uses on their own ("… thu nhập khá TỪ cây mắc ca").
+# Their unaccented spelling is ambiguous ("tu": từ, tư, tự, tử), and a one-word match in
+# the article carries no context: it is often part of a name or a compound ("Nguyễn Văn
+# Tư", "đầu tư"). So a caps word the article only matches alone, or not at all, is read
+# as one of these; a longer phrase the article uses ("đầu tư", "cửa khẩu") still wins.
+FUNCTION_WORDS: tuple[str, ...] = (
+    "từ", "của", "và", "với", "các", "những", "để", "tại", "cho", "về", "đến", "được",
+    "là", "có", "theo", "khi", "trên", "dưới", "sau", "trước",
+)
 _KEEP_CAPS = re.compile(r"^(?:M{0,3}(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})|[B-DF-HJ-NP-TV-XZ]{2,})$")
 
 
@@ -70,7 +79,13 @@ class _Usage:
 
     def casing(self, spelling: str) -> str | None:
         votes = self.case_votes.get(spelling)
-        return votes.most_common(1)[0][0] if votes else None
+        if not votes:
+            return None
+        case, count = votes.most_common(1)[0]
+        # A tie between a name ("Văn Tư") and the plain word ("đầu tư") is the plain word.
+        if case != "lower" and votes.get("lower", 0) == count:
+            return "lower"
+        return case
 
 
 def _case_of(word: str) -> str:
@@ -102,6 +117,7 @@ def _load_lexicon() -> tuple[_Usage, dict[str, str]]:
 
 
 LEXICON, SYLLABLES = _load_lexicon()
+_FUNCTION_KEYS = {fold(word): word for word in FUNCTION_WORDS}
 
 
 def restore(caps_line: str, paragraphs: list[str]) -> tuple[str, list[str]]:
@@ -123,6 +139,11 @@ def restore(caps_line: str, paragraphs: list[str]) -> tuple[str, list[str]]:
         # ("kinh tế động lực"); only then the lexicon's phrases and syllables.
         for usage in (body, LEXICON):
             length, pos = usage.longest_run(keys, i)
+            if length <= 1 and keys[i] in _FUNCTION_KEYS and LEXICON.longest_run(keys, i)[0] <= 1:
+                length = 1
+                spelled.append(_FUNCTION_KEYS[keys[i]])
+                cases.append("lower")
+                break
             if length:
                 length = next((n for n in range(1, length) if not tokens[i + n].isascii()), length)
                 if length == 1 and usage is LEXICON and keys[i] in SYLLABLES:
