@@ -33,6 +33,17 @@ from feedsvc.articles.byline import cut_tail, is_tail, read_byline
         ("Bài: Văn Nghĩa - Ảnh: Hồng Hạnh", ["Văn Nghĩa"], None),
         ("Ảnh: Hồng Hạnh", [], None),
         ("Ảnh: ST", [], None),
+        ("Thu Hiền (Ảnh: Quang Huy)", ["Thu Hiền"], None),
+        # notes that are neither a source nor an author
+        ("Minh Châu (tổng hợp)", ["Minh Châu"], None),
+        ("Thanh Tùng (CTV)", ["Thanh Tùng"], None),
+        # a source may be a web address or a paper named after the authors
+        ("Nguồn: baokontum.com.vn", [], "baokontum.com.vn"),
+        ("Hồng Thắm (Theo vov.vn)", ["Hồng Thắm"], "vov.vn"),
+        ("Hồng Thắm - Báo Kon Tum", ["Hồng Thắm"], "Báo Kon Tum"),
+        ("Báo Kon Tum", [], "Báo Kon Tum"),
+        ("Đài Trang", ["Đài Trang"], None),  # a name, not the radio station
+        ("Quang Mẫn.", ["Quang Mẫn"], None),  # a full stop after the name
     ],
 )
 def test_bylines(line, authors, source):
@@ -50,6 +61,8 @@ def test_bylines(line, authors, source):
         "Theo Chi cục Kiểm lâm, mùa khô năm nay đến sớm",  # a clause, not a source
         "Xã hội hóa nguồn lực",
         "Đăk Glei – Điểm sáng trong phát triển cây quế",
+        "Đối với các xã vùng sâu.",
+        "Tin liên quan.",
     ],
 )
 def test_not_bylines(line):
@@ -62,7 +75,10 @@ def test_not_bylines(line):
              # edge punctuation and counts do not hide a marker
              "TIN LIÊN QUAN:", "Bài viết liên quan:", "« Bài trước", "Bài sau »", "Bình luận (0)",
              "Bài trước:  Kon Tum giành 3 huy chương", "Tin cùng chuyên mục", "Có thể bạn quan tâm",
-             "Ý kiến bạn đọc", "Tin mới"]
+             "Ý kiến bạn đọc", "Tin mới",
+             # a share bar on one line, comment counts, other "more news" headings
+             "Facebook Twitter Zalo In bài viết", "Email", "0 bình luận", "(3) Ý kiến bạn đọc", "Tin tức khác",
+             "Các tin đã đưa"]
 )
 def test_furniture(line):
     assert is_tail(line)
@@ -73,6 +89,9 @@ def test_body_sentences_that_start_like_furniture_are_kept():
     assert not is_tail("Bình luận về kết quả này, ông cho biết sẽ tiếp tục.")
     assert not is_tail("Tin mới nhận được cho biết, đoàn công tác đã đến nơi.")
     assert not is_tail("Chia sẻ với phóng viên, ông A Thanh cho biết.")
+    assert not is_tail("Facebook là kênh tuyên truyền hiệu quả của huyện.")
+    assert not is_tail("In ấn tài liệu tuyên truyền được thực hiện kịp thời.")
+    assert not is_tail("2022 là năm bản lề của giai đoạn 2021 – 2025.")
 
 
 def test_cut_tail_cuts_from_the_first_furniture_line():

@@ -31,6 +31,9 @@ VN = timedelta(hours=7)
         ("Thứ Tư, ngày 10/08/2022 | 14:20", (2022, 8, 10, 14, 20), "day"),
         ("Chủ nhật, 07/08/2022 08:05 (GMT+7)", (2022, 8, 7, 8, 5), "day"),
         ("Thứ 6, 12-08-2022 lúc 09h15", (2022, 8, 12, 9, 15), "day"),
+        ("Cập nhật: 09/08/2022 15:30", (2022, 8, 9, 15, 30), "day"),
+        ("Ngày đăng: 09/08/2022", (2022, 8, 9, 0, 0), "day"),
+        ("09/08/2022 - 15:30", (2022, 8, 9, 15, 30), "day"),
     ],
 )
 def test_parse_date(raw, expected, precision):
@@ -90,6 +93,16 @@ def test_bad_dates_quote_the_input(raw):
         ("Từ ngày 7-9/6, tại Nhà văn hóa diễn ra hội thi.", 2022, 6, None),
         ("Tính đến hết ngày 5/12, toàn tỉnh có 540.000 người.", 2021, 12, None),
         ("Kỳ họp thứ 5 (6/6) bế mạc.", 2022, 6, None),  # "thứ 5" is not a weekday here
+        # a cut-off with a clock time, and a document date named by its issuer or subject
+        ("Tính đến 17 giờ ngày 15/6, toàn tỉnh ghi nhận 120 ca mắc.", 2022, 6, None),
+        ("Tính đến 17 giờ 30 phút ngày 15/6, toàn tỉnh có 120 ca. Cuộc họp diễn ra chiều 24/6.", 2022, 6, 24),
+        ("Thực hiện Quyết định của UBND tỉnh ngày 2/6/2022 về tiêu thụ nông sản, các huyện vào cuộc.", 2022, 6, None),
+        # ... but a meeting the lead reports may name its host or its subject
+        ("Thông tin được đưa ra tại cuộc họp chiều 24/6 về tình hình giải ngân.", 2022, 6, 24),
+        ("Thông tin được đưa ra tại phiên họp thường kỳ ngày 24/6 của UBND tỉnh.", 2022, 6, 24),
+        ("Lúc 10 giờ ngày 15/6, tại xã Đăk Dục xảy ra vụ cháy.", 2022, 6, 15),
+        # the dateline that opens the lead is the day of the news, even in another month
+        ("Chiều 31/5, Sở họp báo về Tháng hành động vì trẻ em, được phát động vào sáng 1/6.", 2022, 6, None),
     ],
 )
 def test_find_dateline(lead, year, month, day):
@@ -110,6 +123,10 @@ def test_find_dateline(lead, year, month, day):
         ("Thứ Hai, 09/08/2022", True),
         ("Thứ Hai, 09/08/2022, UBND tỉnh họp.", False),  # a sentence, not the page's stamp
         ("Sáng 9/8/2022 - 15:30", False),
+        ("Cập nhật: 09/08/2022 15:30", True),
+        ("Ngày đăng: 09/08/2022", True),
+        ("09/08/2022 - 15:30", True),  # the date and time alone on their line
+        ("16/3/1975 – 16/3/2022", False),
     ],
 )
 def test_page_timestamp(line, is_stamp):

@@ -36,6 +36,19 @@ def test_page_timestamp_dates_a_headerless_article():
     assert "Thứ Ba" not in " ".join(article.body)
 
 
+def test_a_labelled_page_timestamp_dates_a_headerless_article():
+    article = parse(f"Cập nhật: 09/08/2022 15:30\n\nTONG KET CONG TAC PHONG CHONG THIEN TAI\n\n{LEAD}\n\n{BODY}\n\nHồng Hạnh")
+    assert article.published.isoformat() == "2022-08-09T15:30:00+07:00"
+    assert "Cập nhật" not in " ".join(article.body)
+
+
+def test_a_one_line_share_bar_and_a_source_line_leave_the_byline_readable():
+    tail = "Hồng Hạnh (Ảnh: Văn Nghĩa)\n\nNguồn: baokontum.com.vn\n\nFacebook Twitter Zalo In bài viết"
+    article = parse(f" date 2022-05 Kinh tế Tổng kết\n\n{LEAD}\n\n{BODY}\n\n{tail}")
+    assert article.authors == ("Hồng Hạnh",) and article.source == "baokontum.com.vn"
+    assert article.body[-1] == BODY
+
+
 def test_caps_title_is_restored_from_the_body():
     article = parse(f"TONG KET CONG TAC PHONG CHONG THIEN TAI\n\n{LEAD}\n\n{BODY}\n\nHồng Hạnh")
     assert article.title == "Tổng kết công tác phòng chống thiên tai"

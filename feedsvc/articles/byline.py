@@ -27,6 +27,9 @@ TAIL_LINES: tuple[str, ...] = (
     "Gửi ý kiến",
     "Gửi ý kiến của bạn",
     "Viết ý kiến",
+    "Phản hồi",
+    "Gửi phản hồi",
+    "Để lại phản hồi",
     # related and other articles
     "Tin liên quan",
     "Tin tức liên quan",
@@ -40,6 +43,12 @@ TAIL_LINES: tuple[str, ...] = (
     "Tin mới nhất",
     "Tin khác",
     "Các tin khác",
+    "Tin tức khác",
+    "Tin bài khác",
+    "Bài khác",
+    "Các bài khác",
+    "Tin đã đưa",
+    "Các tin đã đưa",
     "Bài viết khác",
     "Các bài viết khác",
     "Tin đọc nhiều",
@@ -74,6 +83,11 @@ TAIL_LINES: tuple[str, ...] = (
     "Về đầu trang",
     "Quay lại",
 )
+# A share bar printed on one line: "Facebook Twitter Zalo In bài viết".
+SHARE_LABELS: tuple[str, ...] = (
+    "Facebook", "Twitter", "Zalo", "Email", "Messenger", "Telegram", "LinkedIn", "Pinterest", "Tweet", "Like",
+    "Share", "Chia sẻ", "In bài viết", "In bài", "In", "Copy link", "Sao chép liên kết", "Gửi bài viết",
+)
 # Lines that begin this way are furniture too ("Tags: Măng Đen, du lịch").
 TAIL_PREFIXES: tuple[str, ...] = (
     "Tags:",
@@ -101,6 +115,14 @@ BYLINE_PREFIXES = re.compile(
 )
 # A credit for the pictures only ("Ảnh: Hồng Hạnh", "Ảnh: ST") names no author.
 _PHOTO_CREDIT = re.compile(r"^(?:ảnh|hình ảnh|ảnh minh họa|ảnh minh hoạ)\s*:", re.I)
+# Notes in parentheses after the names that are neither a source nor an author:
+# "Minh Châu (tổng hợp)", "Thanh Tùng (CTV)", and a photo credit, "(Ảnh: Văn Nghĩa)".
+CREDIT_NOTES: tuple[str, ...] = (
+    "tổng hợp", "TH", "ST", "sưu tầm", "CTV", "cộng tác viên", "lược dịch", "dịch", "biên dịch",
+)
+# A part of a byline that names a paper or an agency is the source: "Hồng Thắm - Báo Kon Tum".
+# ("Đài" is left out: "Đài Trang" is a name.)
+AGENCY_WORDS: tuple[str, ...] = ("Báo", "Tạp chí", "Cổng", "Thông tấn xã", "TTXVN", "VOV", "VTV", "VNA")
 # Credits that name a desk rather than a person; kept as written.
 GROUP_CREDITS: tuple[str, ...] = ("PV", "Nhóm PV", "Nhóm phóng viên", "Phóng viên", "Nhóm tác giả", "BTV", "CTV")
 # "(Theo TTXVN)", "(TTXVN)", "(Báo Kon Tum)", "Theo Báo Kon Tum", "Nguồn: VOV": the source, not an author.
@@ -110,26 +132,43 @@ _SOURCE = re.compile(
 )
 _SEPARATORS = re.compile(r"\s+[–—-]\s+|\s*,\s*|\s*;\s*|\s+(?:và|&)\s+")
 _NAME_WORD = re.compile(r"^[^\W\d_][\w'’.]*$")
+# A source may be a web address: "Nguồn: baokontum.com.vn", "(Theo vov.vn)".
+_DOMAIN = re.compile(
+    r"^(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org|gov|info)(?:/\S*)?$", re.I
+)
+_AGENCY = re.compile(r"^(?:" + "|".join(re.escape(w) for w in AGENCY_WORDS) + r")(?:\s|$)")
 _EDGES = re.compile(r"^[\W_]+|\s*\(\d*\)\s*$|[\W_]+$")
 _MAX_BYLINE = 90
 
 _TAIL_KEYS = frozenset(match_key(line) for line in TAIL_LINES)
 _PREFIX_KEYS = tuple(match_key(prefix) for prefix in TAIL_PREFIXES)
 _GROUP_KEYS = frozenset(match_key(name) for name in GROUP_CREDITS)
+_NOTE_KEYS = frozenset(match_key(note) for note in CREDIT_NOTES)
+_SHARE_LABEL = re.compile(
+    r"(?:^|\s)(?:" + "|".join(map(re.escape, sorted(SHARE_LABELS, key=len, reverse=True))) + r")(?=\s|$)", re.I
+)
+_COUNT = re.compile(r"^\(?\d+\)?\s+")
 _FIRST_WORD = re.compile(r"[^\W_]+")
 # Most lines are article text: a marker's first word (folded) rules them out cheaply.
-_FIRST_WORDS = frozenset(fold(_FIRST_WORD.search(marker).group()) for marker in TAIL_LINES + TAIL_PREFIXES)
+_FIRST_WORDS = frozenset(
+    fold(_FIRST_WORD.search(marker).group()) for marker in TAIL_LINES + TAIL_PREFIXES + SHARE_LABELS
+)
 
 
 def is_tail(line: str) -> bool:
     """Whether a line is website furniture that ends the article."""
     if len(line) > 200:  # furniture is short; an article paragraph is not
         return False
+    if line[:1].isdigit() or line.startswith("("):
+        line = _COUNT.sub("", line)  # "0 bình luận", "(3) Ý kiến bạn đọc"
     first = _FIRST_WORD.search(line)
     if first is None or fold(first.group()) not in _FIRST_WORDS:
         return False
     key = match_key(line[:80])
-    return key.startswith(_PREFIX_KEYS) or _EDGES.sub("", key) in _TAIL_KEYS or _EDGES.sub("", key).startswith(_PREFIX_KEYS)
+    bare = _EDGES.sub("", key)
+    if key.startswith(_PREFIX_KEYS) or bare in _TAIL_KEYS or bare.startswith(_PREFIX_KEYS):
+        return True
+    return not _SHARE_LABEL.sub("", line).strip(" |·•-–:,/")
 
 
 def cut_tail(paragraphs: list[str]) -> tuple[list[str], bool]:
@@ -146,13 +185,17 @@ def read_byline(line: str) -> tuple[list[str], str | None] | None:
     A line that only credits a source or the photographs gives no authors: ``([], source)``.
     """
     text = line.strip(" *_")
+    if text.endswith(".") and not text.endswith(("..", "/.")):
+        text = text[:-1]  # "Quang Mẫn." — a sentence is still refused below: its words are not names
     if not text or len(text) > _MAX_BYLINE or text.endswith((".", "!", "?", ":")) and not text.endswith(")"):
         return None
     source = None
     match = _SOURCE.search(text)
     if match:
         source = (match.group("paren") or match.group("bare")).strip()
-        if not _is_source(source):
+        if match.group("paren") and (_PHOTO_CREDIT.match(source) or match_key(source) in _NOTE_KEYS):
+            source = None
+        elif not _is_source(source):
             return None
         text = text[: match.start()].strip(" -–,")
     photo_only = bool(_PHOTO_CREDIT.match(text))
@@ -167,6 +210,9 @@ def read_byline(line: str) -> tuple[list[str], str | None] | None:
             photo_only = photo_only or not names
             continue
         part = BYLINE_PREFIXES.sub("", part)
+        if source is None and _AGENCY.match(part) and _is_source(part):
+            source = part
+            continue
         if not _is_name(part):
             return None
         if not photo_only and part not in names:
@@ -178,6 +224,8 @@ def read_byline(line: str) -> tuple[list[str], str | None] | None:
 
 def _is_source(text: str) -> bool:
     # An agency or a paper ("TTXVN", "Báo Kon Tum", "Cổng TTĐT tỉnh"), not a clause.
+    if _DOMAIN.match(text):
+        return True
     return text[:1].isupper() and len(text.split()) <= 8 and not any(c in text for c in ",;:")
 
 

@@ -32,6 +32,13 @@ _OFFSET = r"(?:\s*\(?\s*(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<off>\d{1,2})(?::?(?P<
 _TIME = r"(?:\s*[-–,|]?\s*(?:lúc\s*)?(?P<H>\d{1,2})(?::|h|giờ\s*)(?P<M>\d{2})?(?::(?P<S>\d{2}))?)?"
 _WEEKDAY = r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|[2-7])|chủ\s+nhật)"
 _WEEKDAY_WORD = r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ\s+nhật)"  # "thứ 5" alone may be "kỳ họp thứ 5"
+# What a page prints before its timestamp: a weekday ("Thứ Ba,") or a label ("Cập nhật:").
+STAMP_LABELS: tuple[str, ...] = (
+    "cập nhật", "ngày cập nhật", "cập nhật lúc", "ngày đăng", "đăng ngày", "đăng lúc", "thời gian đăng",
+    "xuất bản", "ngày xuất bản",
+)
+_STAMP_LEAD = (r"(?:" + _WEEKDAY + r"\s*,?|(?:" + "|".join(sorted(STAMP_LABELS, key=len, reverse=True))
+               + r")\s*:?)")
 
 # Ordered: the first format that matches the whole input wins. ``year`` in the
 # pattern is optional only where the caller may supply the year (a dateline).
@@ -41,7 +48,7 @@ FORMATS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
          r"(?P<iso>Z|[+-]\d{2}:?\d{2})?)?", _DAY),
         (r"(?P<y>\d{4})-(?P<m>\d{1,2})", _MONTH),
-        (_WEEKDAY + r"?\s*,?\s*(?:ngày\s+)?(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{4}))?"
+        (_STAMP_LEAD + r"?\s*(?:ngày\s+)?(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{4}))?"
          + _TIME + _OFFSET, _DAY),
         (r"(?:ngày\s+)?(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s*(?:năm|,)\s*(?P<y>\d{4}))?", _DAY),
         (r"tháng\s+(?P<m>\d{1,2})\s*(?:năm|/|,)\s*(?P<y>\d{4})", _MONTH),
@@ -136,15 +143,21 @@ _DATELINE = re.compile(
 )
 # Words that make a date a reference, a deadline or a range, not the day of the news:
 # "Kế hoạch số 112/KH-CAT ngày 3/8/2021", "Kết luận 723 ngày 31/7", "tính đến ngày 28/3",
-# "hết ngày 16/3". A number that closes a clause ("… (22/12/1944 – 22/12/2022), sáng
-# 20/12", "… năm 2023, sáng 17-1") is not a reference, unless it carries a document
-# code in capitals ("Nghị định 100/2019/NĐ-CP, ngày 30/12/2019").
+# "hết ngày 16/3", "tính đến 17 giờ ngày 15/6". A number that closes a clause ("… (22/12/1944
+# – 22/12/2022), sáng 20/12", "… năm 2023, sáng 17-1") is not a reference, unless it carries
+# a document code in capitals ("Nghị định 100/2019/NĐ-CP, ngày 30/12/2019").
 _NOT_A_DATELINE = re.compile(
     r"(?:\bsố\s+\S+|\S*\d\S*(?<![,;.])|(?-i:\S*(?:\d\S*[A-ZĐ]|[A-ZĐ]\S*\d)\S*)"
     r"|\b(?:đến|tới|từ|hết|trước|sau|kể\s+từ|tính\s+đến|đợt|hạn|cuối|đầu)"
-    r"(?:\s+(?:hết|cả))?)\s*$",
+    r"(?:\s+(?:hết|cả))?(?:\s+\d{1,2}\s*(?:giờ|h)(?:\s*\d{1,2}(?:\s*phút)?)?)?)\s*$",
     re.I,
 )
+# A full date after a bare "ngày" and before an issuer or a subject is a document's:
+# "Quyết định … ngày 2/6/2022 của UBND tỉnh", "… ngày 2/6/2022 về việc …". A meeting the
+# lead reports reads "cuộc họp chiều 24/11 của UBND tỉnh" or "ngày 24/11 về …", with no year.
+_REFERENCE_AFTER = re.compile(r"\s*(?:của|về|do|ban\s+hành)\b", re.I)
+_PART_OF_DAY = re.compile(r"sáng|trưa|chiều|tối|đêm|khuya|hôm", re.I)
+_YEAR = re.compile(r"\d{4}")
 _FIRST_DAY = re.compile(r"^\d{1,2}")
 
 
@@ -152,6 +165,8 @@ def find_dateline(lead: str, year: int, month: int) -> datetime | None:
     """The day a lead gives for the news, if it falls in the header's year and month."""
     for match in _DATELINE.finditer(lead):
         if _NOT_A_DATELINE.search(lead[max(0, match.start() - 40) : match.start()]):
+            continue
+        if _REFERENCE_AFTER.match(lead, match.end()) and _is_document_date(lead, match):
             continue
         raw = match.group("date")
         if match.group("first"):
@@ -163,13 +178,22 @@ def find_dateline(lead: str, year: int, month: int) -> datetime | None:
         value = parsed.value
         if (value.year, value.month) == (year, month):
             return value
+        if not lead[: match.start()].strip():
+            # The dateline that opens the lead is the day of the news; a later day in
+            # the header's month ("Chiều 31/5, … phát động vào sáng 1/6") is another event.
+            return None
     return None
 
 
+def _is_document_date(lead: str, match: re.Match) -> bool:
+    said = lead[match.start() : match.start("date")]
+    return bool(_YEAR.search(match.group("date"))) and not _PART_OF_DAY.search(said)
+
+
 # The website's page timestamp: "Thứ Ba, 09/08/2022 - 15:30", "Chủ nhật, 07/08/2022 08:05 (GMT+7)",
-# "Thứ Tư, ngày 10/08/2022 | 14:20".
+# "Thứ Tư, ngày 10/08/2022 | 14:20", "Cập nhật: 09/08/2022 15:30", or the date and time alone.
 PAGE_TIMESTAMP = re.compile(
-    r"^" + _WEEKDAY + r"\s*,?\s*(?:ngày\s+)?\d{1,2}[/.-]\d{1,2}[/.-]\d{4}"
+    r"^" + _STAMP_LEAD + r"?\s*(?:ngày\s+)?\d{1,2}[/.-]\d{1,2}[/.-]\d{4}"
     r"(?:\s*[-–,|]?\s*(?:lúc\s*)?\d{1,2}(?::|h)\d{2}(?::\d{2})?)?(?:\s*\(?\s*(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?)?$",
     re.I,
 )
