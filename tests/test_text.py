@@ -86,3 +86,13 @@ def test_fold_chars_keeps_offsets():
     assert len(folded) == len(text)
     assert folded.startswith("dak ha: “nong dan” trung mua – gia tang")
     assert fold(text) == fold(unicodedata.normalize("NFD", text))
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [("a<SCRIPT src=x>q</Script >b", "ab"), ("a<script>unclosed b", "aunclosed b"), ("a<!-- open", "a open"),
+     ("a<!-- one -->b<!-- two -->c", "abc"), ("<style>p{}</style>text", "text"),
+     ("<script>" * 1000 + " giữa " + "<!--" * 1000, " giữa ")],
+)
+def test_hidden_elements(raw, expected):
+    assert clean(raw) == expected

@@ -23,9 +23,12 @@ _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t]+")
 _DASHES = re.compile("[\u2012\u2013\u2014\u2015\u2212]")
-_SCRIPT = re.compile(r"<(script|style|noscript|iframe)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+# Elements whose content is never article text, and comments. Their ends are found with
+# str.find, remembering a search that failed, so unclosed ones cost one scan in all:
+# a lazy regex rescans to the end for each one (quadratic on hostile files).
+_HIDDEN_START = re.compile(r"<(script|style|noscript|iframe)\b[^<>]*>|<!--", re.I)
 _BLOCK_TAG = re.compile(r"<\s*(?:br|/p|p|/div|div|/li|li|/h[1-6]|h[1-6]|tr|/tr)\b[^<>]*>", re.I)
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
 
 
 def decode(data: bytes) -> str:
@@ -37,7 +40,7 @@ def clean(text: str) -> str:
     """Normalise decoded text: LF endings, NFC, no HTML, single spaces, XML-safe."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "<" in text:
-        text = _SCRIPT.sub("", text)
+        text = _drop_hidden(text)
         text = _BLOCK_TAG.sub("\n", text)
         text = _TAG.sub("", text)
     if "&" in text:
@@ -51,6 +54,28 @@ def clean(text: str) -> str:
     text = _XML_FORBIDDEN.sub("", text)
     text = _SPACES.sub(" ", text)
     return unicodedata.normalize("NFC", text)
+
+
+def _drop_hidden(text: str) -> str:
+    """Remove script/style/noscript/iframe elements and comments, in linear time."""
+    lowered = text.lower()
+    kept: list[str] = []
+    cursor = 0
+    unclosed: set[str] = set()  # closers already known to be absent after some point
+    for match in _HIDDEN_START.finditer(text):
+        if match.start() < cursor:
+            continue
+        closer = "-->" if match.group(1) is None else f"</{match.group(1).lower()}"
+        end = -1 if closer in unclosed else lowered.find(closer, match.end())
+        kept.append(text[cursor : match.start()])
+        if end < 0:
+            unclosed.add(closer)  # no closer after here, so none after any later opener
+            cursor = match.end()  # drop just the opener; what follows stays text
+            continue
+        close_end = text.find(">", end) if closer != "-->" else end + 2
+        cursor = (close_end if close_end >= 0 else len(text) - 1) + 1
+    kept.append(text[cursor:])
+    return "".join(kept)
 
 
 def lines(data: bytes) -> list[str]:
