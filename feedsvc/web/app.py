@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import ssl
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from feedsvc.publish import Publisher, Site
 from feedsvc.reloader import Reloader
 from feedsvc.repository import Repository
 from feedsvc.store import open_store
+
+
+WARM_START_WAIT = 5.0  # seconds a worker booting on a warm parse index waits for its first refresh
 
 
 @dataclass
@@ -42,6 +47,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if hops:
         # Trust X-Forwarded-* from exactly this many proxies (a PaaS router is one).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    # Outermost: gunicorn itself honours X-Forwarded-Proto/-Ssl/-Protocol from its
+    # forwarded_allow_ips (loopback by default, "*" on some platforms), but the app trusts exactly
+    # PROXY_HOPS proxies: the scheme is reset to the connection's, then only ProxyFix may change it.
+    app.wsgi_app = TransportScheme(app.wsgi_app)
     app.extensions["feedsvc"] = _build_service(app)
 
     from feedsvc.web import errors, views
@@ -51,10 +60,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+class TransportScheme:
+    """WSGI middleware: ``wsgi.url_scheme`` as the connection says, not as a header claims."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        sock = environ.get("gunicorn.socket")
+        if sock is not None:
+            environ["wsgi.url_scheme"] = "https" if isinstance(sock, ssl.SSLSocket) else "http"
+        return self.wsgi_app(environ, start_response)
+
+
 def _build_service(app: Flask) -> Service:
     config = app.config
     corpus = Path(config["CORPUS_DIR"])
     index_path = _index_path(app, corpus)
+    # An index file already there: this worker replaces one that died or was recycled (or the
+    # service restarts), and its first refresh mostly stats the files.
+    warm = index_path is not None and _has_content(index_path)
     repository = Repository(
         corpus,
         open_store(index_path),
@@ -73,9 +98,26 @@ def _build_service(app: Flask) -> Service:
     reloader = Reloader(repository, cache, float(config["RELOAD_INTERVAL"]), lock)
     if config["BACKGROUND_LOAD"]:
         reloader.start()  # bind at once, whatever the corpus size; 503 until ready
+        if warm and repository.store.persistent:
+            # Wait for that refresh (briefly) instead of answering 503 to the clients this worker
+            # takes over; a cold first load still binds at once.
+            _wait_ready(repository, WARM_START_WAIT)
     else:
         reloader.load()
     return Service(repository, cache, Publisher(repository, cache, site), reloader)
+
+
+def _has_content(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _wait_ready(repository: Repository, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not repository.ready and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _index_path(app: Flask, corpus: Path) -> Path | None:

@@ -36,10 +36,19 @@ def _max_age() -> int:
 
 @bp.before_app_request
 def guard():
-    if len(request.environ.get("RAW_URI") or request.full_path) > MAX_URL:
+    environ = request.environ
+    if len(environ.get("RAW_URI") or request.full_path) > MAX_URL:
         return plain(414, f"URL longer than {MAX_URL} characters")
-    if not current_app.config["BASE_URL"] and not _HOST.match(request.host):
-        # Without a configured base URL the Host header builds the self links: refuse junk.
+    try:
+        request.query_string.decode("utf-8")  # werkzeug decodes it strictly when request.args is first read
+    except UnicodeDecodeError:
+        return plain(400, "the query string is not valid UTF-8; percent-encode it")
+    if not environ.get("HTTP_HOST") and environ.get("SERVER_PROTOCOL", "HTTP/1.0") not in ("HTTP/1.0", "HTTP/0.9"):
+        # RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400; the self links would name the bind address.
+        return plain(400, "missing Host header")
+    if not current_app.config["BASE_URL"] and not _HOST.match(environ.get("HTTP_HOST") or request.host):
+        # Without a configured base URL the Host header builds the self links: refuse junk. The raw
+        # header is checked: request.host drops a trailing ":80", so "a:80:80" would pass as "a:80".
         return plain(400, "invalid Host header")
     if not service().repository.ready and request.endpoint not in ("static", "web.healthz"):
         raise NotReady("the article index is still loading; try again shortly")
@@ -60,7 +69,8 @@ def _int_arg(name: str, low: int, high: int | None) -> int | None:
         raise BadParameter(f"{name} is given {len(values)} times; give it once")
     raw = values[0]
     top = f" to {high}" if high else " or more"
-    if not raw.isdigit() or len(raw) > 9:
+    # ASCII digits only: str.isdigit() also passes "²" (int() then fails) and "١" (not canonical).
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise BadParameter(f"{name} must be a whole number from {low}{top}, not {raw[:40]!r}")
     value = int(raw)
     if value < low or (high is not None and value > high):
