@@ -6,7 +6,7 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Hashable
 
@@ -20,6 +20,8 @@ class Document:
     etag: str  # strong, from the bytes: every worker computes the same one
     last_modified: datetime | None
     media_type: str
+    # Derived values the web layer computes once per document (its header lists).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def gzip_etag(self) -> str:

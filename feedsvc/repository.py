@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import stat
+import sys
 import threading
-from bisect import insort
+from array import array
+from bisect import bisect_left, insort
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from feedsvc.articles import Article, ArticleParseError, parse_article
 from feedsvc.articles.categories import Vocabulary
-from feedsvc.store import MemoryStore, Row, SqliteStore
+from feedsvc.store import MemoryStore, Row, SqliteStore, encode
 
 log = logging.getLogger(__name__)
 
 ALL = ""  # the key of the whole-site listing
 _PARALLEL_FROM = 2000  # files to parse before a process pool pays for itself
+_BATCH = 250  # files per pool job and per index transaction: the index is written while parsing goes on
+_SCAN_SKIPS = "scan-skips"  # the note that carries what the scan skipped to the other workers
+_BULK_FROM = 1000  # changes from which listings are rebuilt and sorted once, not inserted into one by one
 
 
 class UnknownArticle(LookupError):
@@ -45,6 +52,7 @@ class Changes:
     parsed: int = 0
     removed: int = 0
     touched: set[str] = field(default_factory=set)
+    synced: int = 0  # rows taken from the shared index, written there by another process
 
 
 def sort_key(row: Row) -> tuple:
@@ -86,10 +94,63 @@ def read_one(corpus: str, name: str, size_cap: int, vocabulary: Vocabulary) -> t
     return row, article
 
 
-def _read_many(args: tuple) -> list[tuple[Row, Article | None]]:
+def read_encoded(corpus: str, name: str, size_cap: int, vocabulary: Vocabulary) -> tuple[Row, str | None]:
+    """:func:`read_one`, with the article as the JSON the index stores (cheap to pass between processes)."""
+    row, article = read_one(corpus, name, size_cap, vocabulary)
+    return row, encode(article) if article is not None else None
+
+
+def _read_many(args: tuple) -> list[tuple[Row, str | None]]:
     corpus, names, size_cap, categories = args
     vocabulary = Vocabulary(categories)
-    return [read_one(corpus, name, size_cap, vocabulary) for name in names]
+    return [read_encoded(corpus, name, size_cap, vocabulary) for name in names]
+
+
+def list_folder(corpus: str) -> tuple[list[str], array, array, dict[str, str]]:
+    """Names, sizes and mtimes (ns) of the regular .txt files in a folder, and the files skipped."""
+    names: list[str] = []
+    sizes, mtimes = array("q"), array("q")  # compact: cheap to send back from a helper process
+    skipped: dict[str, str] = {}
+    # Iterated, not listed: 100,000 DirEntry objects at once would stay in the heap.
+    with os.scandir(corpus) as entries:
+        for entry in entries:
+            name = entry.name
+            if not name.lower().endswith(".txt") or name.startswith("."):
+                continue
+            if not name.isascii():
+                try:
+                    name.encode("utf-8")
+                except UnicodeEncodeError:
+                    skipped[name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")] = "file name is not UTF-8"
+                    continue
+            try:
+                if entry.is_symlink():
+                    skipped[name] = "symbolic link, not followed"
+                    continue
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue  # vanished between listing and stat
+            if stat.S_ISREG(info.st_mode):
+                names.append(name)
+                sizes.append(info.st_size)
+                mtimes.append(info.st_mtime_ns)
+    return names, sizes, mtimes, skipped
+
+
+def _default_workers() -> int:
+    # One process more than cores: while one waits on its pipe, the cores stay busy
+    # (20k files on 2 cores: 2,570 articles/s with 2 processes, 3,000 with 3).
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores + 1 if cores > 1 else 1
+
+
+def _shared(row: Row) -> Row:
+    # 100,000 rows name ten categories: one string each, not one per row.
+    if row.category is None or (sys.intern(row.category) is row.category
+                                and sys.intern(row.category_slug) is row.category_slug):
+        return row
+    return Row(row.name, row.size, row.mtime_ns, row.fingerprint, row.id, sys.intern(row.category),
+               sys.intern(row.category_slug), row.timestamp, row.error)
 
 
 class Repository:
@@ -108,8 +169,12 @@ class Repository:
         self.store = store if store is not None else MemoryStore()
         self.vocabulary = vocabulary or Vocabulary()
         self.max_file_bytes = max_file_bytes
-        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self.workers = workers if workers is not None else _default_workers()
         self._lock = threading.RLock()
+        self._refreshing = threading.Lock()
+        self._loaded = False
+        self._seq = 0  # the shared index's change log, read up to here
+        self._lister: ProcessPoolExecutor | None = None
         self._rows: dict[str, Row] = {}
         self._by_id: dict[str, Row] = {}
         self._lists: dict[str, list[tuple]] = {ALL: []}
@@ -117,8 +182,6 @@ class Repository:
         self._versions: dict[str, tuple[int, int]] = {ALL: (0, 0)}
         self.skipped: dict[str, str] = {}
         self.ready = False
-        for row in self.store.rows():
-            self._add(row)
 
     # -- reading -------------------------------------------------------------
 
@@ -150,10 +213,10 @@ class Repository:
                 raise UnknownCategory(slug)
             listing = self._lists[slug]
             start = (page - 1) * limit
-            ids = [key[2] for key in listing[start : start + limit]]
+            names = [self._by_id[key[2]].name for key in listing[start : start + limit]]
             total = len(listing)
-        found = self.store.articles(ids)
-        return [found[i] for i in ids if i in found], total
+        found = self.store.articles(names)
+        return [found[n] for n in names if n in found], total
 
     def newest(self, slug: str = ALL):
         """The newest dated article's date in a listing (for Last-Modified), or None."""
@@ -166,12 +229,13 @@ class Repository:
 
     def get(self, article_id: str) -> Article:
         """One article by id, or :class:`UnknownArticle`."""
-        if article_id not in self._by_id:
+        row = self._by_id.get(article_id)
+        if row is None:
             raise UnknownArticle(article_id)
-        found = self.store.articles([article_id])
-        if article_id not in found:
+        found = self.store.articles([row.name])
+        if row.name not in found:
             raise UnknownArticle(article_id)
-        return found[article_id]
+        return found[row.name]
 
     def fingerprint(self, article_id: str) -> int:
         """The digest of an article's file, or :class:`UnknownArticle`."""
@@ -183,9 +247,9 @@ class Repository:
     def all_articles(self) -> list[Article]:
         """Every article, in id order."""
         with self._lock:
-            ids = sorted(self._by_id)
-        found = self.store.articles(ids)
-        return [found[i] for i in ids if i in found]
+            names = [self._by_id[i].name for i in sorted(self._by_id)]
+        found = self.store.articles(names)
+        return [found[n] for n in names if n in found]
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -194,105 +258,189 @@ class Repository:
 
     def refresh(self) -> Changes:
         """Scan the folder; parse new and changed files, forget removed ones."""
+        with self._refreshing:
+            if not self._loaded:
+                # Read the index here, not in __init__: a worker that waited for another
+                # to build it (see reloader) then finds every row and reparses nothing.
+                self._apply(self.store.rows(), [])
+                self._loaded = True
+            changes = self._refresh()
+            if self.store.persistent:
+                # Callers serialise refreshes across processes (reloader's lock), so every
+                # change logged up to now is in memory already.
+                self._seq = self.store.last_change()
+            return changes
+
+    def sync(self) -> Changes:
+        """Fold in what another process wrote to the shared index, without scanning the folder."""
+        if not self.store.persistent or not self._loaded:
+            return self.refresh()
+        with self._refreshing:
+            seq, found = self.store.changed_since(self._seq)
+            if seq == self._seq:
+                return Changes()
+            if found is None:  # the log was trimmed past us: compare every row
+                rows = {row.name: row for row in self.store.rows()}
+                found = {name: rows.get(name) for name in rows.keys() | self._rows.keys()}
+            fresh = [row for name, row in found.items() if row is not None and row != self._rows.get(name)]
+            gone = [self._rows[name] for name, row in found.items() if row is None and name in self._rows]
+            with self._lock:
+                changes = Changes(removed=len(gone), synced=len(fresh), touched=self._apply(fresh, gone))
+                self._collect_skipped(self._stored_scan_skips())
+            self._seq = seq
+        return changes
+
+    def _stored_scan_skips(self) -> dict[str, str]:
+        raw = self.store.note(_SCAN_SKIPS)
+        return json.loads(raw) if raw else {}
+
+    def _collect_skipped(self, scan_skips: dict[str, str]) -> None:
+        self.skipped = dict(scan_skips)
+        self.skipped.update({r.name: r.error for r in self._rows.values() if r.error})
+
+    def _refresh(self) -> Changes:
         seen, skipped = self._scan()
-        with self._lock:
-            gone = [row for name, row in self._rows.items() if name not in seen]
-            todo = [name for name, (size, mtime) in seen.items() if self._stale(name, size, mtime)]
-        results = self._parse(todo)
-        changes = Changes(parsed=len(todo), removed=len(gone))
-        with self._lock:
-            for row in gone:
-                changes.touched.update(self._remove(row))
+        gone = [self._rows[name] for name in self._rows.keys() - seen.keys()]
+        # In name order: the index's b-trees then grow at one end (100k files: 4 s of
+        # inserts instead of 12 s in the folder's hash order).
+        todo = sorted(name for name, stale in seen.items() if stale)
+        if gone:
             self.store.delete(gone)
-            fresh: list[tuple[Row, Article | None]] = []
-            for row, article in results:
-                if row.id and row.id in self._by_id and self._by_id[row.id].name != row.name:
-                    row = Row(row.name, row.size, row.mtime_ns, row.fingerprint, error=f"duplicate id {row.id!r}")
-                    article = None
-                fresh.append((row, article))
-                old = self._rows.get(row.name)
-                if old is not None:
-                    changes.touched.update(self._remove(old))
-                changes.touched.update(self._add(row))
-            self.store.put(fresh)
-            self.skipped = dict(skipped)
-            self.skipped.update({r.name: r.error for r in self._rows.values() if r.error})
+        gone_names = {row.name for row in gone}
+        claimed: dict[str, str | None] = {}
+        fresh: list[Row] = []
+        for batch in self._parse(todo):
+            checked = [self._claim(row, record, claimed, gone_names) for row, record in batch]
+            self.store.put(checked)  # batch by batch, while the pool parses the next ones
+            fresh += [row for row, _ in checked]
+        changes = Changes(parsed=len(todo), removed=len(gone))
+        if self.store.persistent:
+            self.store.set_note(_SCAN_SKIPS, json.dumps(skipped, sort_keys=True))  # for the workers that sync
+        with self._lock:
+            changes.touched = self._apply(fresh, gone)
+            self._collect_skipped(skipped)
             self.ready = True
+        todo_names = set(todo)
         for name, reason in sorted(self.skipped.items()):
-            if name in todo or name in skipped:
+            if name in todo_names or name in skipped:
                 log.warning("skipped %s: %s", name, reason)
         return changes
 
-    def _scan(self) -> tuple[dict[str, tuple[int, int]], dict[str, str]]:
-        seen: dict[str, tuple[int, int]] = {}
-        skipped: dict[str, str] = {}
+    def _owner(self, article_id: str, claimed: dict, gone_names: set) -> str | None:
+        if article_id in claimed:
+            return claimed[article_id]
+        row = self._by_id.get(article_id)
+        return row.name if row is not None and row.name not in gone_names else None
+
+    def _claim(self, row: Row, record: str | None, claimed: dict, gone_names: set) -> tuple[Row, str | None]:
+        """The row as parsed, or an error row when another file already has its id."""
+        old = self._rows.get(row.name)
+        if old is not None and old.id and self._owner(old.id, claimed, gone_names) == row.name:
+            claimed[old.id] = None  # the file's old id is free again
+        if row.id:
+            owner = self._owner(row.id, claimed, gone_names)
+            if owner is not None and owner != row.name:
+                return Row(row.name, row.size, row.mtime_ns, row.fingerprint, error=f"duplicate id {row.id!r}"), None
+            claimed[row.id] = row.name
+        return row, record
+
+    def _apply(self, fresh: list[Row], gone: list[Row]) -> set[str]:
+        """Fold rows into the in-memory listings; the slugs touched."""
+        bulk = len(fresh) + len(gone) >= _BULK_FROM
+        touched: set[str] = set()
+        with self._lock:
+            for row in gone:
+                touched |= self._remove(row, bulk)
+            for row in fresh:
+                old = self._rows.get(row.name)
+                if old is not None:
+                    touched |= self._remove(old, bulk)
+                touched |= self._add(_shared(row), bulk)
+            if bulk:
+                self._rebuild(touched)
+        return touched
+
+    def _scan(self) -> tuple[dict[str, bool], dict[str, str]]:
+        """({file present: new or changed since its row?}, {file skipped: why})."""
+        rows = self._rows  # only refresh() changes it, and refreshes take turns
         try:
-            entries = list(os.scandir(self.corpus_dir))
+            if len(rows) >= _PARALLEL_FROM and self.workers > 1:
+                # A stat per file is most of a scan (0.65 s of CPU for 100k files here):
+                # a helper process pays it, so this worker's GIL stays with its requests.
+                if self._lister is None:
+                    self._lister = ProcessPoolExecutor(1)
+                names, sizes, mtimes, skipped = self._lister.submit(list_folder, self.corpus_dir).result()
+            else:
+                names, sizes, mtimes, skipped = list_folder(self.corpus_dir)
         except OSError as exc:
             log.error("cannot list the corpus folder %s: %s", self.corpus_dir, exc)
-            return {name: (row.size, row.mtime_ns) for name, row in self._rows.items()}, skipped
-        for entry in entries:
-            name = entry.name
-            if not name.lower().endswith(".txt") or name.startswith("."):
-                continue
-            try:
-                name.encode("utf-8")
-            except UnicodeEncodeError:
-                skipped[name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")] = "file name is not UTF-8"
-                continue
-            try:
-                if entry.is_symlink():
-                    skipped[name] = "symbolic link, not followed"
-                    continue
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue  # vanished between listing and stat
-            if not stat.S_ISREG(info.st_mode):
-                continue
-            seen[name] = (info.st_size, info.st_mtime_ns)
+            return dict.fromkeys(rows, False), {}
+        seen: dict[str, bool] = {}
+        for name, size, mtime_ns in zip(names, sizes, mtimes):
+            row = rows.get(name)
+            seen[name] = row is None or row.size != size or row.mtime_ns != mtime_ns
         return seen, skipped
 
-    def _stale(self, name: str, size: int, mtime_ns: int) -> bool:
-        row = self._rows.get(name)
-        return row is None or row.size != size or row.mtime_ns != mtime_ns
-
-    def _parse(self, names: list[str]) -> list[tuple[Row, Article | None]]:
+    def _parse(self, names: list[str]) -> Iterator[list[tuple[Row, str | None]]]:
+        """Batches of (row, encoded article), in the order of ``names``."""
+        args = (self.corpus_dir, self.max_file_bytes, self.vocabulary.names)
+        jobs = [(args[0], names[i : i + _BATCH], args[1], args[2]) for i in range(0, len(names), _BATCH)]
         if len(names) < _PARALLEL_FROM or self.workers < 2:
-            return [read_one(self.corpus_dir, n, self.max_file_bytes, self.vocabulary) for n in names]
-        chunk = max(200, len(names) // (self.workers * 8))
-        jobs = [
-            (self.corpus_dir, names[i : i + chunk], self.max_file_bytes, self.vocabulary.names)
-            for i in range(0, len(names), chunk)
-        ]
+            for job in jobs:
+                yield [read_encoded(job[0], name, job[2], self.vocabulary) for name in job[1]]
+            return
         with ProcessPoolExecutor(self.workers) as pool:
-            return [item for batch in pool.map(_read_many, jobs) for item in batch]
+            yield from pool.map(_read_many, jobs)
 
-    def _add(self, row: Row) -> set[str]:
+    def _add(self, row: Row, bulk: bool = False) -> set[str]:
         self._rows[row.name] = row
         if row.error or not row.id:
             return set()
         self._by_id[row.id] = row
+        key = sort_key(row)  # one tuple, shared by both listings
         slugs = {ALL, row.category_slug} if row.category_slug else {ALL}
         for slug in slugs:
             if slug not in self._lists:
                 self._lists[slug] = []
                 self._names[slug] = row.category or slug
-            insort(self._lists[slug], sort_key(row))
+            if not bulk:
+                insort(self._lists[slug], key)
             xor, count = self._versions.get(slug, (0, 0))
             self._versions[slug] = (xor ^ row.fingerprint, count + 1)
         return slugs
 
-    def _remove(self, row: Row) -> set[str]:
+    def _remove(self, row: Row, bulk: bool = False) -> set[str]:
         self._rows.pop(row.name, None)
         if row.error or not row.id or self._by_id.get(row.id) is not row:
             return set()
         del self._by_id[row.id]
         slugs = {ALL, row.category_slug} if row.category_slug else {ALL}
         for slug in slugs:
-            listing = self._lists[slug]
-            listing.remove(sort_key(row))
             xor, count = self._versions[slug]
             self._versions[slug] = (xor ^ row.fingerprint, count - 1)
+            if bulk:
+                continue  # _rebuild redoes the listing
+            listing = self._lists[slug]
+            del listing[bisect_left(listing, sort_key(row))]
             if not listing and slug != ALL:
                 del self._lists[slug], self._names[slug], self._versions[slug]
         return slugs
+
+    def _rebuild(self, slugs: set[str]) -> None:
+        # Many changes at once (a first load): one sort per listing, not an insort per row.
+        keys: dict[str, list[tuple]] = {slug: [] for slug in slugs}
+        everything = keys.get(ALL)
+        for row in self._by_id.values():
+            key = sort_key(row)
+            if everything is not None:
+                everything.append(key)
+            if row.category_slug in keys:
+                keys[row.category_slug].append(key)
+        for slug, listing in keys.items():
+            listing.sort()
+            if listing or slug == ALL:
+                self._lists[slug] = listing
+            else:
+                self._lists.pop(slug, None)
+                self._names.pop(slug, None)
+                self._versions.pop(slug, None)

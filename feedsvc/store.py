@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
 import sqlite3
+import sys
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 
 from feedsvc.articles import Article
 
 log = logging.getLogger(__name__)
 
-# Bump when the parser or the row layout changes: an index written by another
-# parser version is rebuilt, never trusted.
-SCHEMA = "feedsvc-index-4"
+LAYOUT = "feedsvc-index-6"  # bump when the tables change
+
+
+def _parser_digest() -> str:
+    # The parser's own source is part of the schema: an index written by another
+    # parser version is rebuilt, never trusted, without anyone remembering to bump.
+    digest = hashlib.sha256()
+    package = resources.files("feedsvc.articles")
+    for entry in sorted(package.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".py", ".txt")):
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+SCHEMA = f"{LAYOUT}:{_parser_digest()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +77,36 @@ def decode(raw: str) -> Article:
     )
 
 
+_ROW_COLUMNS = "name, size, mtime_ns, fingerprint, id, category, category_slug, timestamp, error"
+_CHANGES_KEPT = 200_000
+
+
+@contextmanager
+def _opening(lock_path: Path):
+    try:
+        handle = open(lock_path, "a+b")
+    except OSError:  # a folder we cannot write: open_store falls back to memory anyway
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _row(values: tuple) -> Row:
+    name, size, mtime_ns, fingerprint, article_id, category, slug, timestamp, error = values
+    # One string per category, not one per row (100,000 rows name ten categories).
+    return Row(name, size, mtime_ns, fingerprint, article_id, category and sys.intern(category),
+               slug and sys.intern(slug), timestamp, error)
+
+
 class MemoryStore:
     """Keeps every article in memory: the fallback when no index file can be written."""
 
-    persistent = False
+    persistent = False  # nothing survives the process, and no other process sees it
 
     def __init__(self):
         self._rows: dict[str, Row] = {}
@@ -72,39 +115,49 @@ class MemoryStore:
     def rows(self) -> list[Row]:
         return list(self._rows.values())
 
-    def put(self, items: list[tuple[Row, Article | None]]) -> None:
-        for row, article in items:
+    def put(self, items: list[tuple[Row, str | None]]) -> None:
+        """Store rows with their article as :func:`encode` made it (None: no article)."""
+        for row, record in items:
             self._rows[row.name] = row
-            if article is not None:
-                self._articles[article.id] = encode(article)
+            if record is None:
+                self._articles.pop(row.name, None)
+            else:
+                self._articles[row.name] = record
 
     def delete(self, rows: list[Row]) -> None:
         for row in rows:
             self._rows.pop(row.name, None)
-            if row.id:
-                self._articles.pop(row.id, None)
+            self._articles.pop(row.name, None)
 
-    def articles(self, ids: list[str]) -> dict[str, Article]:
-        return {i: decode(self._articles[i]) for i in ids if i in self._articles}
+    def articles(self, names: list[str]) -> dict[str, Article]:
+        """The stored articles of these files, by file name."""
+        return {n: decode(self._articles[n]) for n in names if n in self._articles}
 
 
 class SqliteStore:
-    """The persistent parse index: a restart reparses only the files that changed."""
+    """The persistent parse index: a restart reparses only the files that changed.
+
+    File rows and article bodies are two tables, so a start reads only the small
+    rows; bodies are read by primary key, a page at a time, when a page is rendered.
+    """
 
     persistent = True
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
-        try:
-            self._open_checked()
-        except sqlite3.DatabaseError as exc:
-            # A corrupt or foreign file is rebuilt from the corpus, never trusted.
-            log.warning("parse index %s is unreadable (%s): rebuilding it", self.path, exc)
-            self._local.conn = None
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(self.path) + suffix).unlink(missing_ok=True)
-            self._open_checked()
+        # Every gunicorn worker opens the index at once: one at a time checks it, creates
+        # or migrates its tables, or rebuilds it, so none deletes a file another just made.
+        with _opening(Path(str(self.path) + ".lock")):
+            try:
+                self._open_checked()
+            except sqlite3.DatabaseError as exc:
+                # A corrupt or foreign file is rebuilt from the corpus, never trusted.
+                log.warning("parse index %s is unreadable (%s): rebuilding it", self.path, exc)
+                self._local.conn = None
+                for suffix in ("", "-wal", "-shm"):
+                    Path(str(self.path) + suffix).unlink(missing_ok=True)
+                self._open_checked()
 
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -117,37 +170,53 @@ class SqliteStore:
 
     def _open_checked(self) -> None:
         conn = self._connect()
-        conn.execute("PRAGMA quick_check").fetchone()
-        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        found = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
-        if found is None or found[0] != SCHEMA:
-            conn.execute("DROP TABLE IF EXISTS files")
-            conn.execute(
-                "CREATE TABLE files (name TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
-                " fingerprint INTEGER, id TEXT, category TEXT, category_slug TEXT,"
-                " timestamp REAL, error TEXT, article TEXT)"
-            )
-            conn.execute("CREATE INDEX IF NOT EXISTS files_id ON files(id)")
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA,))
+        verdict = conn.execute("PRAGMA quick_check").fetchone()
+        if verdict != ("ok",):
+            raise sqlite3.DatabaseError(f"quick_check says {verdict}")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            found = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if found is None or found[0] != SCHEMA:
+                self._create_tables(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _create_tables(conn: sqlite3.Connection) -> None:
+        for table in ("files", "bodies", "changes"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(
+            "CREATE TABLE files (name TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
+            " fingerprint INTEGER, id TEXT, category TEXT, category_slug TEXT,"
+            " timestamp REAL, error TEXT) WITHOUT ROWID"
+        )
+        conn.execute("CREATE TABLE bodies (name TEXT PRIMARY KEY, article TEXT NOT NULL)")
+        # One line per file written or deleted: how the workers that do not scan
+        # learn what the scanning one changed (see changed_since).
+        conn.execute("CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL)")
+        conn.execute("DELETE FROM meta")
+        conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
 
     def rows(self) -> list[Row]:
-        cursor = self._connect().execute(
-            "SELECT name, size, mtime_ns, fingerprint, id, category, category_slug, timestamp, error FROM files"
-        )
-        return [Row(*values) for values in cursor]
+        return [_row(values) for values in self._connect().execute(f"SELECT {_ROW_COLUMNS} FROM files")]
 
-    def put(self, items: list[tuple[Row, Article | None]]) -> None:
+    def put(self, items: list[tuple[Row, str | None]]) -> None:
+        """Store rows with their article as :func:`encode` made it (None: no article)."""
         conn = self._connect()
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany(
-                "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [
-                    (r.name, r.size, r.mtime_ns, r.fingerprint, r.id, r.category, r.category_slug,
-                     r.timestamp, r.error, encode(a) if a is not None else None)
-                    for r, a in items
-                ],
+                "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?)",
+                [(r.name, r.size, r.mtime_ns, r.fingerprint, r.id, r.category, r.category_slug, r.timestamp,
+                  r.error) for r, _ in items],
             )
+            conn.executemany("INSERT OR REPLACE INTO bodies VALUES (?,?)",
+                             [(r.name, record) for r, record in items if record is not None])
+            conn.executemany("DELETE FROM bodies WHERE name = ?", [(r.name,) for r, record in items if record is None])
+            self._log_changes(conn, [r.name for r, _ in items])
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -155,18 +224,75 @@ class SqliteStore:
 
     def delete(self, rows: list[Row]) -> None:
         conn = self._connect()
-        conn.executemany("DELETE FROM files WHERE name = ?", [(r.name,) for r in rows])
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            names = [(r.name,) for r in rows]
+            conn.executemany("DELETE FROM files WHERE name = ?", names)
+            conn.executemany("DELETE FROM bodies WHERE name = ?", names)
+            self._log_changes(conn, [r.name for r in rows])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
-    def articles(self, ids: list[str]) -> dict[str, Article]:
+    def _log_changes(self, conn: sqlite3.Connection, names: list[str]) -> None:
+        conn.executemany("INSERT INTO changes (name) VALUES (?)", [(n,) for n in names])
+        # Keep the log bounded; a reader that fell further behind rereads every row.
+        conn.execute("DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?", (_CHANGES_KEPT,))
+
+    def last_change(self) -> int:
+        """The sequence number of the latest change (0: none yet)."""
+        return self._connect().execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+
+    def changed_since(self, seq: int) -> tuple[int, dict[str, Row | None] | None]:
+        """(latest seq, {file: its row, or None if deleted}) for the changes after ``seq``;
+        None in place of the dict when the log no longer reaches back that far."""
+        conn = self._connect()
+        conn.execute("BEGIN")  # one snapshot for the three reads
+        try:
+            last, first = conn.execute("SELECT coalesce(max(seq), 0), coalesce(min(seq), 0) FROM changes").fetchone()
+            if last == seq:
+                return last, {}
+            if first > seq + 1:
+                return last, None
+            names = [n for (n,) in conn.execute("SELECT DISTINCT name FROM changes WHERE seq > ?", (seq,))]
+            found: dict[str, Row | None] = dict.fromkeys(names)
+            for start in range(0, len(names), 500):
+                chunk = names[start : start + 500]
+                for values in conn.execute(
+                    f"SELECT {_ROW_COLUMNS} FROM files WHERE name IN ({','.join('?' * len(chunk))})", chunk
+                ):
+                    found[values[0]] = _row(values)
+            return last, found
+        finally:
+            conn.execute("COMMIT")
+
+    def set_note(self, key: str, value: str) -> None:
+        """Keep a small text beside the index (what a scan skipped), for the other workers."""
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone() != (value,):
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+                self._log_changes(conn, [""])  # "" names no file: it only moves the sequence on
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def note(self, key: str) -> str | None:
+        found = self._connect().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return found[0] if found else None
+
+    def articles(self, names: list[str]) -> dict[str, Article]:
+        """The stored articles of these files, by file name."""
         found: dict[str, Article] = {}
         conn = self._connect()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for article_id, raw in conn.execute(
-                f"SELECT id, article FROM files WHERE id IN ({marks}) AND article IS NOT NULL", chunk
-            ):
-                found[article_id] = decode(raw)
+            for name, raw in conn.execute(f"SELECT name, article FROM bodies WHERE name IN ({marks})", chunk):
+                found[name] = decode(raw)
         return found
 
 

@@ -120,3 +120,117 @@ def test_process_pool_parses_the_same_as_one_process(corpus, tmp_path, monkeypat
     single.refresh()
     assert pooled.version() == single.version()
     assert pooled.all_articles() == single.all_articles()
+
+
+def test_a_worker_that_waited_for_the_index_reparses_nothing(corpus, tmp_path):
+    # gunicorn workers build their repositories at once; the first to take the
+    # lock builds the index, and the others must pick it up, not parse again.
+    waiting = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    first = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    assert first.refresh().parsed == len(first)
+    assert waiting.refresh().parsed == 0
+    assert waiting.version() == first.version() and waiting.categories() == first.categories()
+
+
+@pytest.mark.parametrize("bulk_from", [1, 10**9])
+def test_bulk_and_one_by_one_loading_give_the_same_listings(corpus, tmp_path, monkeypatch, bulk_from):
+    import feedsvc.repository as module
+
+    reference = Repository(corpus)
+    reference.refresh()
+    monkeypatch.setattr(module, "_BULK_FROM", bulk_from)
+    repository = Repository(corpus)
+    repository.refresh()
+    (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
+    (corpus / "000_904bb3c4e8a3bd42.txt").unlink()
+    repository.refresh()
+    reference.refresh()
+    for slug in [ALL] + [slug for slug, _, _ in reference.categories()]:
+        assert repository.version(slug) == reference.version(slug)
+        assert [a.id for a in repository.page(slug, 100)[0]] == [a.id for a in reference.page(slug, 100)[0]]
+    assert repository.categories() == reference.categories()
+
+
+def test_an_index_from_another_parser_version_is_rebuilt(corpus, tmp_path, monkeypatch):
+    import feedsvc.store as module
+
+    Repository(corpus, SqliteStore(tmp_path / "index.sqlite3")).refresh()
+    monkeypatch.setattr(module, "SCHEMA", module.SCHEMA + "-other-parser")
+    again = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    assert again.refresh().parsed == len(list(corpus.glob("*.txt")))
+
+
+def test_two_files_with_one_id_keep_the_first_and_report_the_second(repo, corpus):
+    (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
+    (corpus / "200_new.TXT").write_text(NEW, encoding="utf-8")
+    repo.refresh()
+    assert repo.get("200_new").title == "Bài mới về cà phê"
+    assert len([name for name, reason in repo.skipped.items() if "duplicate id" in reason]) == 1
+
+
+def test_a_worker_that_does_not_scan_follows_the_one_that_does(corpus, tmp_path):
+    scanner = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    follower = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    scanner.refresh()
+    follower.refresh()
+    assert follower.sync().touched == set()
+    (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
+    (corpus / "000_904bb3c4e8a3bd42.txt").unlink()
+    (corpus / "link.txt").symlink_to(corpus / "200_new.txt")
+    scanner.refresh()
+    changes = follower.sync()
+    assert changes.synced == 1 and changes.removed == 1
+    assert changes.touched == {ALL, "kinh-te", "thoi-su-chinh-tri"}
+    assert follower.version() == scanner.version() and follower.categories() == scanner.categories()
+    assert follower.get("200_new") == scanner.get("200_new")
+    assert follower.skipped == scanner.skipped and "link.txt" in follower.skipped
+
+
+def test_a_follower_behind_a_trimmed_change_log_compares_every_row(corpus, tmp_path, monkeypatch):
+    import feedsvc.store as module
+
+    monkeypatch.setattr(module, "_CHANGES_KEPT", 1)
+    scanner = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    follower = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    scanner.refresh()
+    follower.refresh()
+    (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
+    (corpus / "000_904bb3c4e8a3bd42.txt").unlink()
+    scanner.refresh()
+    assert follower.sync().touched == {ALL, "kinh-te", "thoi-su-chinh-tri"}
+    assert follower.version() == scanner.version()
+
+
+def _open_and_write(path: str, name: str) -> None:
+    from feedsvc.store import Row
+
+    SqliteStore(path).put([(Row(name, 1, 1, 1), None)])
+
+
+def test_workers_opening_a_new_index_at_once_share_one_file(tmp_path):
+    import multiprocessing
+
+    path = str(tmp_path / "index.sqlite3")
+    workers = [multiprocessing.Process(target=_open_and_write, args=(path, f"{n}.txt")) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0] * 4
+    assert sorted(row.name for row in SqliteStore(path).rows()) == [f"{n}.txt" for n in range(4)]
+
+
+def test_a_helper_process_scans_a_big_folder_the_same_way(corpus, tmp_path, monkeypatch):
+    import feedsvc.repository as module
+
+    monkeypatch.setattr(module, "_PARALLEL_FROM", 2)
+    repository = Repository(corpus, workers=2)
+    repository.refresh()
+    (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
+    (corpus / "000_904bb3c4e8a3bd42.txt").unlink()
+    (corpus / "link.txt").symlink_to(corpus / "200_new.txt")
+    changes = repository.refresh()
+    assert repository._lister is not None  # the second scan ran in the helper
+    assert changes.parsed == 1 and changes.removed == 1
+    assert repository.get("200_new").category == "Kinh tế"
+    assert "link.txt" in repository.skipped

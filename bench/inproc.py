@@ -1,0 +1,104 @@
+"""The in-process figures: cold and warm indexing, an uncached feed, and render against the yardsticks."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import baselines
+
+from feedsvc import feeds
+from feedsvc.cache import DocumentCache
+from feedsvc.publish import Publisher, Site
+from feedsvc.repository import Repository
+from feedsvc.store import SqliteStore
+
+SITE = Site("Đài Phát thanh - Truyền hình Kon Tum", "Tin tức từ kontumtv.vn", "kontumtv.vn,2021")
+BASE = "http://127.0.0.1:8000"
+
+
+def open_repository(corpus: Path, index: Path) -> Repository:
+    """The repository as a worker builds it: SQLite index, default process count."""
+    repository = Repository(corpus, SqliteStore(index))
+    repository.refresh()
+    return repository
+
+
+def index_times(corpus: Path, workdir: Path, reps: int) -> dict:
+    """Cold (no index file) and warm (unchanged corpus, index kept) starts, interleaved."""
+    cold, warm = [], []
+    index = workdir / "index.sqlite3"
+    workdir.mkdir(parents=True, exist_ok=True)
+    for _ in range(reps):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(index) + suffix).unlink(missing_ok=True)
+        started = time.perf_counter()
+        repository = open_repository(corpus, index)
+        cold.append(time.perf_counter() - started)
+        count = len(repository)
+        del repository
+        started = time.perf_counter()
+        repository = open_repository(corpus, index)
+        warm.append(time.perf_counter() - started)
+        assert len(repository) == count and not repository.refresh().parsed
+        del repository
+    return {"cold_s": statistics.median(cold), "warm_s": statistics.median(warm), "articles": count,
+            "cold_all": cold, "warm_all": warm}
+
+
+def keep_index(workdir: Path, target: Path) -> Path:
+    """Copy the last index so servers start warm from it."""
+    source = workdir / "index.sqlite3"
+    SqliteStore(source)._connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(source, target)
+    return target
+
+
+def miss_times(repositories: dict[int, Repository], rounds: int, calls: int = 4) -> tuple[dict, float]:
+    """ms per uncached 50-item category RSS feed (select + render + compress) per size, and the median
+    over rounds of largest ÷ smallest; sizes take turns within every round."""
+    found: dict[int, list[float]] = {size: [] for size in repositories}
+    slugs = {size: [slug for slug, _, _ in repo.categories()] for size, repo in repositories.items()}
+    for turn in range(rounds):
+        for size, repository in repositories.items():
+            started = time.perf_counter()
+            for call in range(calls):
+                publisher = Publisher(repository, DocumentCache(), SITE)  # an empty cache: always a miss
+                publisher.feed(BASE, slugs[size][(turn * calls + call) % len(slugs[size])], "rss")
+            found[size].append((time.perf_counter() - started) / calls)
+    large, small = max(found), min(found)
+    ratio = statistics.median(a / b for a, b in zip(found[large], found[small]))
+    return {size: statistics.median(values) for size, values in found.items()}, ratio
+
+
+def feed_page(repository: Repository, slug: str) -> feeds.FeedPage:
+    """The first page of a category, as the publisher hands it to the renderer."""
+    articles, _ = repository.page(slug, SITE.default_limit)
+    return feeds.FeedPage(
+        feed_id=SITE.feed_id(slug), title=f"{repository.category_name(slug)} – {SITE.title}",
+        description=SITE.description, home_url=f"{BASE}/categories/{slug}", self_url=f"{BASE}/feeds/{slug}.rss",
+        articles=tuple(articles), article_url=lambda i: f"{BASE}/articles/{i}", entry_id=SITE.entry_id,
+    )
+
+
+def render_times(repository: Repository, rounds: int, calls: int = 2) -> tuple[dict, dict]:
+    """ms per RSS render of the same 50 items (ours, plain feedgen, Django), and the median over rounds
+    of ours ÷ each; the three take turns within every round, so load spikes hit all alike."""
+    slug = repository.categories()[0][0]
+    page = feed_page(repository, slug)
+    renderers = {"ours": feeds.render_rss, "feedgen": baselines.feedgen_rss, "django": baselines.django_rss}
+    for render in renderers.values():
+        render(page)  # imports and first-call costs stay out of the figures
+    found: dict[str, list[float]] = {name: [] for name in renderers}
+    for turn in range(rounds):
+        order = list(renderers.items())
+        order = order[turn % 3:] + order[: turn % 3]
+        for name, render in order:
+            started = time.perf_counter()
+            for _ in range(calls):
+                render(page)
+            found[name].append((time.perf_counter() - started) / calls)
+    ratios = {name: statistics.median(a / b for a, b in zip(found["ours"], found[name])) for name in ("feedgen", "django")}
+    return {name: statistics.median(values) for name, values in found.items()}, ratios
