@@ -9,34 +9,14 @@ from __future__ import annotations
 import fcntl
 import logging
 import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 from feedsvc.cache import DocumentCache
 from feedsvc.repository import Repository
+from feedsvc.store import file_lock
 
 log = logging.getLogger(__name__)
 _SYNC_PAUSE = 1.0  # seconds between looks at the change log, in the workers that do not scan
-
-
-@contextmanager
-def _exclusive(lock_path: Path | None):
-    # With several workers on one index, the first cold load runs once: the
-    # others wait here, then find the index warm and only stat the files.
-    if lock_path is None:
-        yield
-        return
-    try:
-        handle = open(lock_path, "a+b")
-    except OSError:
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Reloader:
@@ -54,7 +34,9 @@ class Reloader:
 
     def load(self) -> None:
         """One refresh now, under the cross-process lock."""
-        with _exclusive(self.lock_path):
+        # With several workers on one index, the first cold load runs once: the others
+        # wait here, then find the index warm and only stat the files.
+        with file_lock(self.lock_path):
             changes = self.repository.refresh()
         dropped = self.cache.invalidate(changes.touched)
         if changes.parsed or changes.removed:
@@ -106,6 +88,11 @@ class Reloader:
                     self.sync()
             except Exception:  # a scan must never kill the thread that keeps feeds fresh
                 log.exception("corpus refresh failed; retrying in %.1fs", self.interval or 5)
+            if self._scan_lock is not None and not self.repository.store.persistent:
+                # This worker fell back to memory: nobody can follow it through the index
+                # any more, so another worker takes over the scanning (and this one scans alone).
+                self._scan_lock.close()
+                self._scan_lock = None
             if not self.interval:
                 if self.repository.ready:
                     return

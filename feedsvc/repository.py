@@ -18,7 +18,7 @@ from typing import Iterator
 
 from feedsvc.articles import Article, ArticleParseError, parse_article
 from feedsvc.articles.categories import Vocabulary
-from feedsvc.store import MemoryStore, Row, SqliteStore, encode
+from feedsvc.store import STORE_ERRORS, MemoryStore, Row, SqliteStore, encode, file_stamp, open_store
 
 log = logging.getLogger(__name__)
 
@@ -79,17 +79,17 @@ def read_one(corpus: str, name: str, size_cap: int, vocabulary: Vocabulary) -> t
             if not stat.S_ISREG(info.st_mode):
                 return Row(name, 0, 0, 0, error="not a regular file"), None
             if info.st_size > size_cap:
-                return Row(name, info.st_size, info.st_mtime_ns, 0, error=f"file too large ({info.st_size} bytes, limit {size_cap})"), None
+                return Row(name, info.st_size, file_stamp(info), 0, error=f"file too large ({info.st_size} bytes, limit {size_cap})"), None
             data = handle.read(size_cap + 1)
     except OSError as exc:
         return Row(name, 0, 0, 0, error=f"cannot read the file ({exc.strerror or exc})"), None
-    base = Row(name, info.st_size, info.st_mtime_ns, fingerprint(name, data))
+    base = Row(name, info.st_size, file_stamp(info), fingerprint(name, data))
     try:
         article = parse_article(name[:-4], data, vocabulary, source_name=name)
     except ArticleParseError as exc:
-        return Row(base.name, base.size, base.mtime_ns, base.fingerprint, error=exc.reason), None
+        return Row(base.name, base.size, base.stamp, base.fingerprint, error=exc.reason), None
     timestamp = article.published.timestamp() if article.published else None
-    row = Row(base.name, base.size, base.mtime_ns, base.fingerprint, article.id, article.category,
+    row = Row(base.name, base.size, base.stamp, base.fingerprint, article.id, article.category,
               article.category_slug, timestamp)
     return row, article
 
@@ -107,9 +107,9 @@ def _read_many(args: tuple) -> list[tuple[Row, str | None]]:
 
 
 def list_folder(corpus: str) -> tuple[list[str], array, array, dict[str, str]]:
-    """Names, sizes and mtimes (ns) of the regular .txt files in a folder, and the files skipped."""
+    """Names, sizes and stamps (see file_stamp) of the regular .txt files in a folder, and the files skipped."""
     names: list[str] = []
-    sizes, mtimes = array("q"), array("q")  # compact: cheap to send back from a helper process
+    sizes, stamps = array("q"), array("q")  # compact: cheap to send back from a helper process
     skipped: dict[str, str] = {}
     # Iterated, not listed: 100,000 DirEntry objects at once would stay in the heap.
     with os.scandir(corpus) as entries:
@@ -133,8 +133,8 @@ def list_folder(corpus: str) -> tuple[list[str], array, array, dict[str, str]]:
             if stat.S_ISREG(info.st_mode):
                 names.append(name)
                 sizes.append(info.st_size)
-                mtimes.append(info.st_mtime_ns)
-    return names, sizes, mtimes, skipped
+                stamps.append(file_stamp(info))
+    return names, sizes, stamps, skipped
 
 
 def _default_workers() -> int:
@@ -149,7 +149,7 @@ def _shared(row: Row) -> Row:
     if row.category is None or (sys.intern(row.category) is row.category
                                 and sys.intern(row.category_slug) is row.category_slug):
         return row
-    return Row(row.name, row.size, row.mtime_ns, row.fingerprint, row.id, sys.intern(row.category),
+    return Row(row.name, row.size, row.stamp, row.fingerprint, row.id, sys.intern(row.category),
                sys.intern(row.category_slug), row.timestamp, row.error)
 
 
@@ -175,6 +175,8 @@ class Repository:
         self._loaded = False
         self._seq = 0  # the shared index's change log, read up to here
         self._lister: ProcessPoolExecutor | None = None
+        self._reparse_all = False  # set when the store was replaced: every file goes into the new one
+        self._store_error: Exception | None = None  # a failure seen while reading, for refresh() to mend
         self._rows: dict[str, Row] = {}
         self._by_id: dict[str, Row] = {}
         self._lists: dict[str, list[tuple]] = {ALL: []}
@@ -215,7 +217,7 @@ class Repository:
             start = (page - 1) * limit
             names = [self._by_id[key[2]].name for key in listing[start : start + limit]]
             total = len(listing)
-        found = self.store.articles(names)
+        found = self._articles(names)
         return [found[n] for n in names if n in found], total
 
     def newest(self, slug: str = ALL):
@@ -232,7 +234,7 @@ class Repository:
         row = self._by_id.get(article_id)
         if row is None:
             raise UnknownArticle(article_id)
-        found = self.store.articles([row.name])
+        found = self._articles([row.name])
         if row.name not in found:
             raise UnknownArticle(article_id)
         return found[row.name]
@@ -248,8 +250,24 @@ class Repository:
         """Every article, in id order."""
         with self._lock:
             names = [self._by_id[i].name for i in sorted(self._by_id)]
-        found = self.store.articles(names)
+        found = self._articles(names)
         return [found[n] for n in names if n in found]
+
+    def _articles(self, names: list[str]) -> dict[str, Article]:
+        """Stored articles by file name; files the store cannot give are read from the folder."""
+        try:
+            found = self.store.articles(names)
+        except STORE_ERRORS as exc:
+            # A deleted, overwritten or full index must not fail a request: the files
+            # are the truth. The next refresh replaces the store.
+            self._store_error = exc
+            found = {}
+        missing = [name for name in names if name not in found]
+        for name in missing:
+            _, article = read_one(self.corpus_dir, name, self.max_file_bytes, self.vocabulary)
+            if article is not None:
+                found[name] = article
+        return found
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -257,24 +275,62 @@ class Repository:
     # -- loading -------------------------------------------------------------
 
     def refresh(self) -> Changes:
-        """Scan the folder; parse new and changed files, forget removed ones."""
+        """Scan the folder; parse new and changed files, forget removed ones.
+
+        A store that fails (deleted, overwritten, disk full) is reopened, and if it fails
+        again it is replaced by memory; either way every file is parsed into the new one.
+        """
         with self._refreshing:
-            if not self._loaded:
-                # Read the index here, not in __init__: a worker that waited for another
-                # to build it (see reloader) then finds every row and reparses nothing.
-                self._apply(self.store.rows(), [])
-                self._loaded = True
-            changes = self._refresh()
-            if self.store.persistent:
-                # Callers serialise refreshes across processes (reloader's lock), so every
-                # change logged up to now is in memory already.
-                self._seq = self.store.last_change()
-            return changes
+            for attempt in range(3):
+                try:
+                    if self._store_error is not None or not self._store_is_current():
+                        self._replace_store(in_memory=attempt > 0)
+                    return self._refresh_once()
+                except STORE_ERRORS as exc:
+                    self._store_error = exc
+            raise self._store_error
+
+    def _store_is_current(self) -> bool:
+        return not isinstance(self.store, SqliteStore) or self.store.is_current()
+
+    def _replace_store(self, *, in_memory: bool) -> None:
+        path = getattr(self.store, "path", None)
+        reason = self._store_error or "the file was deleted or replaced"
+        if in_memory or path is None:
+            log.warning("parse index %s failed again (%s): working in memory", path, reason)
+            self.store = MemoryStore()
+        else:
+            log.warning("parse index %s failed (%s): reopening it", path, reason)
+            self.store = open_store(path)  # rebuilt if corrupt; memory if it cannot be written
+        self._store_error = None
+        self._reparse_all = True
+        self._seq = 0
+
+    def _refresh_once(self) -> Changes:
+        if not self._loaded:
+            # Read the index here, not in __init__: a worker that waited for another
+            # to build it (see reloader) then finds every row and reparses nothing.
+            self._apply(self.store.rows(), [])
+            self._loaded = True
+        changes = self._refresh()
+        self._reparse_all = False
+        if self.store.persistent:
+            # Callers serialise refreshes across processes (reloader's lock), so every
+            # change logged up to now is in memory already.
+            self._seq = self.store.last_change()
+        return changes
 
     def sync(self) -> Changes:
         """Fold in what another process wrote to the shared index, without scanning the folder."""
-        if not self.store.persistent or not self._loaded:
+        if not self.store.persistent or not self._loaded or self._store_error or not self._store_is_current():
             return self.refresh()
+        try:
+            return self._sync_once()
+        except STORE_ERRORS as exc:
+            self._store_error = exc
+            return self.refresh()
+
+    def _sync_once(self) -> Changes:
         with self._refreshing:
             seq, found = self.store.changed_since(self._seq)
             if seq == self._seq:
@@ -340,7 +396,7 @@ class Repository:
         if row.id:
             owner = self._owner(row.id, claimed, gone_names)
             if owner is not None and owner != row.name:
-                return Row(row.name, row.size, row.mtime_ns, row.fingerprint, error=f"duplicate id {row.id!r}"), None
+                return Row(row.name, row.size, row.stamp, row.fingerprint, error=f"duplicate id {row.id!r}"), None
             claimed[row.id] = row.name
         return row, record
 
@@ -369,16 +425,16 @@ class Repository:
                 # a helper process pays it, so this worker's GIL stays with its requests.
                 if self._lister is None:
                     self._lister = ProcessPoolExecutor(1)
-                names, sizes, mtimes, skipped = self._lister.submit(list_folder, self.corpus_dir).result()
+                names, sizes, stamps, skipped = self._lister.submit(list_folder, self.corpus_dir).result()
             else:
-                names, sizes, mtimes, skipped = list_folder(self.corpus_dir)
+                names, sizes, stamps, skipped = list_folder(self.corpus_dir)
         except OSError as exc:
             log.error("cannot list the corpus folder %s: %s", self.corpus_dir, exc)
             return dict.fromkeys(rows, False), {}
         seen: dict[str, bool] = {}
-        for name, size, mtime_ns in zip(names, sizes, mtimes):
+        for name, size, stamp in zip(names, sizes, stamps):
             row = rows.get(name)
-            seen[name] = row is None or row.size != size or row.mtime_ns != mtime_ns
+            seen[name] = self._reparse_all or row is None or row.size != size or row.stamp != stamp
         return seen, skipped
 
     def _parse(self, names: list[str]) -> Iterator[list[tuple[Row, str | None]]]:

@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import sys
 import threading
@@ -19,7 +20,7 @@ from feedsvc.articles import Article
 
 log = logging.getLogger(__name__)
 
-LAYOUT = "feedsvc-index-6"  # bump when the tables change
+LAYOUT = "feedsvc-index-7"  # bump when the tables change
 
 
 def _parser_digest() -> str:
@@ -42,7 +43,7 @@ class Row:
 
     name: str
     size: int
-    mtime_ns: int
+    stamp: int  # file_stamp(): changes whenever the file is written, renamed over or touched
     fingerprint: int
     id: str | None = None
     category: str | None = None
@@ -77,12 +78,29 @@ def decode(raw: str) -> Article:
     )
 
 
-_ROW_COLUMNS = "name, size, mtime_ns, fingerprint, id, category, category_slug, timestamp, error"
+_ROW_COLUMNS = "name, size, stamp, fingerprint, id, category, category_slug, timestamp, error"
+# What a failing index raises: the repository then reopens or replaces it.
+STORE_ERRORS = (sqlite3.Error, OSError)
+
+
+def file_stamp(info) -> int:
+    """One number for a file's mtime, ctime and inode: an edit that keeps the size and puts
+    the old mtime back (os.utime, tar, an exporter stamping the article date) still moves
+    ctime, which nobody can set, and a file renamed over another has a new inode."""
+    return hash((info.st_mtime_ns, info.st_ctime_ns, info.st_ino))  # ints hash the same in every process
 _CHANGES_KEPT = 200_000
 
 
 @contextmanager
-def _opening(lock_path: Path):
+def file_lock(lock_path: Path | None):
+    """Hold an exclusive flock on ``lock_path`` (none when None or it cannot be opened).
+
+    flock belongs to an open file, so the same process blocks itself on a second open
+    of one lock file: each use below has a file of its own.
+    """
+    if lock_path is None:
+        yield
+        return
     try:
         handle = open(lock_path, "a+b")
     except OSError:  # a folder we cannot write: open_store falls back to memory anyway
@@ -97,9 +115,9 @@ def _opening(lock_path: Path):
 
 
 def _row(values: tuple) -> Row:
-    name, size, mtime_ns, fingerprint, article_id, category, slug, timestamp, error = values
+    name, size, stamp, fingerprint, article_id, category, slug, timestamp, error = values
     # One string per category, not one per row (100,000 rows name ten categories).
-    return Row(name, size, mtime_ns, fingerprint, article_id, category and sys.intern(category),
+    return Row(name, size, stamp, fingerprint, article_id, category and sys.intern(category),
                slug and sys.intern(slug), timestamp, error)
 
 
@@ -146,9 +164,10 @@ class SqliteStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
+        self.identity: tuple[int, int] | None = None  # (device, inode) of the file opened
         # Every gunicorn worker opens the index at once: one at a time checks it, creates
         # or migrates its tables, or rebuilds it, so none deletes a file another just made.
-        with _opening(Path(str(self.path) + ".lock")):
+        with file_lock(Path(str(self.path) + ".open-lock")):
             try:
                 self._open_checked()
             except sqlite3.DatabaseError as exc:
@@ -158,6 +177,16 @@ class SqliteStore:
                 for suffix in ("", "-wal", "-shm"):
                     Path(str(self.path) + suffix).unlink(missing_ok=True)
                 self._open_checked()
+            info = os.stat(self.path)
+            self.identity = (info.st_dev, info.st_ino)
+
+    def is_current(self) -> bool:
+        """Whether the file at the path is still the one opened (not deleted or replaced)."""
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) == self.identity
 
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -181,7 +210,8 @@ class SqliteStore:
                 self._create_tables(conn)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                conn.execute("ROLLBACK")
             raise
 
     @staticmethod
@@ -189,7 +219,7 @@ class SqliteStore:
         for table in ("files", "bodies", "changes"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(
-            "CREATE TABLE files (name TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
+            "CREATE TABLE files (name TEXT PRIMARY KEY, size INTEGER, stamp INTEGER,"
             " fingerprint INTEGER, id TEXT, category TEXT, category_slug TEXT,"
             " timestamp REAL, error TEXT) WITHOUT ROWID"
         )
@@ -210,7 +240,7 @@ class SqliteStore:
         try:
             conn.executemany(
                 "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?)",
-                [(r.name, r.size, r.mtime_ns, r.fingerprint, r.id, r.category, r.category_slug, r.timestamp,
+                [(r.name, r.size, r.stamp, r.fingerprint, r.id, r.category, r.category_slug, r.timestamp,
                   r.error) for r, _ in items],
             )
             conn.executemany("INSERT OR REPLACE INTO bodies VALUES (?,?)",
@@ -219,7 +249,8 @@ class SqliteStore:
             self._log_changes(conn, [r.name for r, _ in items])
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                conn.execute("ROLLBACK")
             raise
 
     def delete(self, rows: list[Row]) -> None:
@@ -232,7 +263,8 @@ class SqliteStore:
             self._log_changes(conn, [r.name for r in rows])
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                conn.execute("ROLLBACK")
             raise
 
     def _log_changes(self, conn: sqlite3.Connection, names: list[str]) -> None:
@@ -277,7 +309,8 @@ class SqliteStore:
                 self._log_changes(conn, [""])  # "" names no file: it only moves the sequence on
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                conn.execute("ROLLBACK")
             raise
 
     def note(self, key: str) -> str | None:

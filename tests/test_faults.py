@@ -288,14 +288,6 @@ def _fault_while_running(tmp_path: Path, fault) -> dict:
     return {"figures": figures, "converged": converged, "log": log, "index": index}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "store bug (feedsvc/store.py SqliteStore): each thread opens its own connection lazily, so after the "
-    "index file is deleted a thread's first query opens a NEW empty file and fails ('no such table: files', "
-    "500), while the old connections write to the unlinked inode ('attempt to write a readonly database'), so "
-    "the reload fails and new articles never appear. Fix: open every connection through _open_checked; on "
-    "sqlite3.Error in rows/put/delete/articles, or when os.stat(path) no longer matches the inode opened, "
-    "drop all connections, recreate the file and have Repository re-put every row (a full re-parse), falling "
-    "back to MemoryStore if that fails"))
 def test_a_parse_index_deleted_while_running_is_rebuilt(tmp_path):
     def delete(server, index):
         for suffix in ("", "-wal", "-shm"):
@@ -303,13 +295,9 @@ def test_a_parse_index_deleted_while_running_is_rebuilt(tmp_path):
 
     outcome = _fault_while_running(tmp_path, delete)
     assert _wait_for(lambda: outcome["index"].exists(), 5) and _index_rows(outcome["index"]) == 19
+    _report_fault("index-deleted-while-running", outcome)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "store bug (feedsvc/store.py): corruption is only looked for when the index is opened; a file overwritten "
-    "while the service runs makes every query of a connection opened afterwards fail with 'file is not a "
-    "database' (500s). Fix as for a deleted index: treat sqlite3.DatabaseError from any query as 'rebuild' "
-    "(close all connections, unlink, recreate, re-put every row from a re-parse), never serve from it"))
 def test_a_parse_index_corrupted_while_running_is_rebuilt(tmp_path):
     def corrupt(server, index):
         with sqlite3.connect(index) as conn:
@@ -320,14 +308,9 @@ def test_a_parse_index_corrupted_while_running_is_rebuilt(tmp_path):
 
     outcome = _fault_while_running(tmp_path, corrupt)
     assert _wait_for(lambda: _rows_or_none(outcome["index"]) == 19, 5)  # a sound index again
+    _report_fault("index-overwritten-while-running", outcome)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "repository bug (feedsvc/repository.py refresh): when store.put() fails mid-run (disk full, EFBIG, "
-    "read-only), the exception escapes after the rows were folded into memory, so the new files count as "
-    "seen-and-unchanged and are never retried: the articles never reach the feeds. Fix: on sqlite3.Error/"
-    "OSError from the store, log a warning, swap in a MemoryStore and re-parse everything into it (the "
-    "same 'in memory' degradation open_store does at start)"))
 def test_a_disk_that_fills_up_while_running_degrades_to_memory(tmp_path):
     def fill(server, index):
         for pid in server.worker_pids():  # from now on every write(2) to a file fails with EFBIG
@@ -335,6 +318,13 @@ def test_a_disk_that_fills_up_while_running_degrades_to_memory(tmp_path):
 
     outcome = _fault_while_running(tmp_path, fill)
     assert "memory" in outcome["log"]  # a warning says so
+    _report_fault("disk-full-while-running", outcome)
+
+
+def _report_fault(scenario: str, outcome: dict) -> None:
+    figures = outcome["figures"]
+    report(scenario, requests=figures["requests"], server_errors=figures["5xx"],
+           new_article_in_feeds_after_s=outcome["converged"], failures=0)
 
 
 # --- no writable place for the index at start -------------------------------------------------------

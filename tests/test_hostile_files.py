@@ -469,7 +469,7 @@ def test_check_and_a_real_gunicorn_report_every_hostile_file_together(tmp_path):
            failures=0)
 
 
-# --- pathological text, and a finding in the repository (owned elsewhere) ----------------------
+# --- pathological text, and edits a size-and-mtime check would miss ---------------------------
 
 def test_unclosed_script_tags_and_comments_parse_in_linear_time(tmp_path):
     """A 256 KB file of unclosed <script> and <!--: quadratic cleaning took ~40 s here (a 2 MB file,
@@ -486,10 +486,6 @@ def test_unclosed_script_tags_and_comments_parse_in_linear_time(tmp_path):
     assert b"h_redos" in done.stdout and b"Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "repository bug (feedsvc/repository.py _stale): a file is re-read only when its size or mtime changes; "
-    "a same-size edit within one timestamp tick of the last read (1-2 s on FAT/SMB/NFS/ext3 exports) is "
-    "never seen, so the feeds keep the old text until the file changes again"))
 def test_a_same_size_edit_within_one_mtime_tick_is_seen(app, client, corpus):
     path = corpus / "h_tick.txt"
     path.write_text(article_text("Bản sửa số 1"), encoding="utf-8")

@@ -15,6 +15,13 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 graceful_timeout = 20
 timeout = 30
 keepalive = 5
+# The app alone decides which proxies to believe (FEEDSVC_PROXY_HOPS). gunicorn would
+# otherwise take SCRIPT_NAME/PATH_INFO headers from loopback, and a SCRIPT_NAME that is not a
+# prefix of the path makes it answer 500 before the app runs.
+forwarder_headers = ""
+# gunicorn 27's control socket is one path per user: two services on a host would take it
+# from each other. Nothing here uses it.
+control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
 # A PaaS collects stdout; gunicorn's own log goes there too.
