@@ -135,7 +135,7 @@ def main() -> int:
          + f" Retry-After {boot['retry_after']}"),
         (f"cold server {large:,}: ready (s)", f"{boot['ready_s']:.1f}"),
         (f"warm server {large:,}: ready (s)", f"{warm_ready:.1f}"),
-        (f"feed bytes identity / gzip", f"{tags['bytes']:,} / {tags['gzip_bytes']:,}"),
+        ("feed bytes identity / gzip", f"{tags['bytes']:,} / {tags['gzip_bytes']:,}"),
         *[(f"req/s {name.replace('_', ' ')}", f"{rate:,.0f}") for name, rate in rates.items()],
         ("app gzip with ÷ without rescans (diagnostic)", f"{ratios['rescan_cost']:.3f}"),
         ("worker RSS empty / large, mean of workers (MB)", f"{base_rss:.1f} / {statistics.mean(large_rss):.1f}"),

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import stat
 import sys
 import threading
-from array import array
 from bisect import bisect_left, insort
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from feedsvc.articles import Article, ArticleParseError, parse_article
+from feedsvc import files
+from feedsvc.articles import Article
 from feedsvc.articles.categories import Vocabulary
-from feedsvc.store import STORE_ERRORS, MemoryStore, Row, SqliteStore, encode, file_stamp, open_store
+from feedsvc.store import STORE_ERRORS, MemoryStore, Row, SqliteStore, open_store
 
 log = logging.getLogger(__name__)
 
@@ -62,88 +59,6 @@ def sort_key(row: Row) -> tuple:
     return (0, -row.timestamp, row.id)
 
 
-def fingerprint(name: str, data: bytes) -> int:
-    """A 63-bit digest of a file's name and bytes: what feed versions are made of."""
-    digest = hashlib.blake2b(data, digest_size=8, person=b"feedsvc1", key=name.encode("utf-8", "replace")[:64])
-    return int.from_bytes(digest.digest(), "big") >> 1
-
-
-def read_one(corpus: str, name: str, size_cap: int, vocabulary: Vocabulary) -> tuple[Row, Article | None]:
-    """Read and parse one file into its row (with the error, if any) and its article."""
-    path = os.path.join(corpus, name)
-    try:
-        # O_NOFOLLOW: a symlink swapped in after the scan is still not followed.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return Row(name, 0, 0, 0, error="not a regular file"), None
-            if info.st_size > size_cap:
-                return Row(name, info.st_size, file_stamp(info), 0, error=f"file too large ({info.st_size} bytes, limit {size_cap})"), None
-            data = handle.read(size_cap + 1)
-    except OSError as exc:
-        return Row(name, 0, 0, 0, error=f"cannot read the file ({exc.strerror or exc})"), None
-    base = Row(name, info.st_size, file_stamp(info), fingerprint(name, data))
-    try:
-        article = parse_article(name[:-4], data, vocabulary, source_name=name)
-    except ArticleParseError as exc:
-        return Row(base.name, base.size, base.stamp, base.fingerprint, error=exc.reason), None
-    timestamp = article.published.timestamp() if article.published else None
-    row = Row(base.name, base.size, base.stamp, base.fingerprint, article.id, article.category,
-              article.category_slug, timestamp)
-    return row, article
-
-
-def read_encoded(corpus: str, name: str, size_cap: int, vocabulary: Vocabulary) -> tuple[Row, str | None]:
-    """:func:`read_one`, with the article as the JSON the index stores (cheap to pass between processes)."""
-    row, article = read_one(corpus, name, size_cap, vocabulary)
-    return row, encode(article) if article is not None else None
-
-
-def _read_many(args: tuple) -> list[tuple[Row, str | None]]:
-    corpus, names, size_cap, categories = args
-    vocabulary = Vocabulary(categories)
-    return [read_encoded(corpus, name, size_cap, vocabulary) for name in names]
-
-
-def list_folder(corpus: str) -> tuple[list[str], array, array, dict[str, str]]:
-    """Names, sizes and stamps (see file_stamp) of the regular .txt files in a folder, and the files skipped."""
-    names: list[str] = []
-    sizes, stamps = array("q"), array("q")  # compact: cheap to send back from a helper process
-    skipped: dict[str, str] = {}
-    # Iterated, not listed: 100,000 DirEntry objects at once would stay in the heap.
-    with os.scandir(corpus) as entries:
-        for entry in entries:
-            name = entry.name
-            if not name.lower().endswith(".txt") or name.startswith("."):
-                continue
-            if not name.isascii():
-                try:
-                    name.encode("utf-8")
-                except UnicodeEncodeError:
-                    skipped[name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")] = "file name is not UTF-8"
-                    continue
-            try:
-                if entry.is_symlink():
-                    skipped[name] = "symbolic link, not followed"
-                    continue
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue  # vanished between listing and stat
-            if stat.S_ISREG(info.st_mode):
-                names.append(name)
-                sizes.append(info.st_size)
-                stamps.append(file_stamp(info))
-    return names, sizes, stamps, skipped
-
-
-def _default_workers() -> int:
-    # One process more than cores: while one waits on its pipe, the cores stay busy
-    # (20k files on 2 cores: 2,570 articles/s with 2 processes, 3,000 with 3).
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores + 1 if cores > 1 else 1
-
-
 def _shared(row: Row) -> Row:
     # 100,000 rows name ten categories: one string each, not one per row.
     if row.category is None or (sys.intern(row.category) is row.category
@@ -169,7 +84,7 @@ class Repository:
         self.store = store if store is not None else MemoryStore()
         self.vocabulary = vocabulary or Vocabulary()
         self.max_file_bytes = max_file_bytes
-        self.workers = workers if workers is not None else _default_workers()
+        self.workers = workers if workers is not None else files.default_workers()
         self._lock = threading.RLock()
         self._refreshing = threading.Lock()
         self._loaded = False
@@ -264,7 +179,7 @@ class Repository:
             found = {}
         missing = [name for name in names if name not in found]
         for name in missing:
-            _, article = read_one(self.corpus_dir, name, self.max_file_bytes, self.vocabulary)
+            _, article = files.read_one(self.corpus_dir, name, self.max_file_bytes, self.vocabulary)
             if article is not None:
                 found[name] = article
         return found
@@ -425,9 +340,9 @@ class Repository:
                 # a helper process pays it, so this worker's GIL stays with its requests.
                 if self._lister is None:
                     self._lister = ProcessPoolExecutor(1)
-                names, sizes, stamps, skipped = self._lister.submit(list_folder, self.corpus_dir).result()
+                names, sizes, stamps, skipped = self._lister.submit(files.list_folder, self.corpus_dir).result()
             else:
-                names, sizes, stamps, skipped = list_folder(self.corpus_dir)
+                names, sizes, stamps, skipped = files.list_folder(self.corpus_dir)
         except OSError as exc:
             log.error("cannot list the corpus folder %s: %s", self.corpus_dir, exc)
             return dict.fromkeys(rows, False), {}
@@ -443,10 +358,10 @@ class Repository:
         jobs = [(args[0], names[i : i + _BATCH], args[1], args[2]) for i in range(0, len(names), _BATCH)]
         if len(names) < _PARALLEL_FROM or self.workers < 2:
             for job in jobs:
-                yield [read_encoded(job[0], name, job[2], self.vocabulary) for name in job[1]]
+                yield [files.read_encoded(job[0], name, job[2], self.vocabulary) for name in job[1]]
             return
         with ProcessPoolExecutor(self.workers) as pool:
-            yield from pool.map(_read_many, jobs)
+            yield from pool.map(files.read_many, jobs)
 
     def _add(self, row: Row, bulk: bool = False) -> set[str]:
         self._rows[row.name] = row

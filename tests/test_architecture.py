@@ -9,16 +9,17 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "feedsvc"
 WEB_ONLY = {"flask", "werkzeug", "jinja2", "gunicorn"}
-CORE = ["articles", "feeds", "cache", "repository", "store", "publish", "reloader"]
+CORE = ["articles", "feeds", "cache", "files", "repository", "store", "publish", "reloader"]
 # What each part of the core may import from the project (besides itself).
 ALLOWED = {
     "articles": set(),
     "store": {"articles"},
-    "repository": {"articles", "store"},
+    "files": {"articles", "store"},
+    "repository": {"articles", "store", "files"},
     "feeds": {"articles"},
     "cache": set(),
-    "publish": {"feeds", "cache", "repository", "articles", "store"},
-    "reloader": {"cache", "repository", "articles", "store"},
+    "publish": {"feeds", "cache", "repository", "articles", "store", "files"},
+    "reloader": {"cache", "repository", "articles", "store", "files"},
 }
 
 

@@ -22,7 +22,6 @@ import resource
 import signal
 import socket
 import sqlite3
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path

@@ -303,16 +303,16 @@ def test_a_fifo_and_a_directory_named_txt_do_not_hang_the_scan(app, client, corp
 
 def _before_reading(monkeypatch, name: str, action) -> None:
     """Run ``action`` once, after the scan listed the folder and just before ``name`` is opened."""
-    import feedsvc.repository as repository
+    import feedsvc.files as files
 
-    original = repository.read_one
+    original = files.read_one
 
     def read_one(corpus, file_name, *args, **kwargs):
         if file_name == name:
             action()
         return original(corpus, file_name, *args, **kwargs)
 
-    monkeypatch.setattr(repository, "read_one", read_one)
+    monkeypatch.setattr(files, "read_one", read_one)
 
 
 def test_a_file_that_vanishes_between_scan_and_read_is_reported_then_forgotten(app, client, corpus, monkeypatch):
