@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from feedsvc.articles import text
 from feedsvc.articles.text import clean, decode, fold, fold_chars, lines, match_key, slugify
 
 
@@ -96,3 +100,36 @@ def test_fold_chars_keeps_offsets():
 )
 def test_hidden_elements(raw, expected):
     assert clean(raw) == expected
+
+
+_BMP = [chr(code) for code in range(0x10000)]
+
+
+def test_characters_clean_changes_are_unprintable():
+    # clean() skips its control/invisible/space passes on printable lines.
+    touched = [c for c in _BMP if text._INVISIBLE.match(c) or text._XML_FORBIDDEN.match(c) or text._SPACES.match(c)]
+    assert touched and not any(c.isprintable() for c in touched)
+
+
+def test_fold_chars_keeps_word_boundaries():
+    # The diacritics restorer splits folded text and slices the original at the same offsets.
+    word = re.compile(r"[^\W_]")
+    for c in _BMP:
+        folded = fold_chars(c)
+        assert len(folded) == 1 and bool(word.match(folded)) == bool(word.match(c)), repr(c)
+
+
+_PIECES = list("aoOuyéàẠđ -–—\t\u00a0\u200b\x01\u2028ΣςİßΐǰÅ") + ["\u0301", "\u0323", "\u0302", "&amp;", "<br>"]
+_ODD_TEXT = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@given(st.lists(_ODD_TEXT, max_size=5))
+def test_clean_works_line_by_line(texts):
+    # clean() cleans and composes each line apart (texts without CR, itself a line break).
+    assert clean("\n".join(texts)) == "\n".join(clean(t) for t in texts)
+
+
+@given(st.lists(_ODD_TEXT.filter(lambda t: " " not in t), max_size=6))
+def test_match_key_works_word_by_word(words):
+    # Vocabulary.split keys a header's words one at a time and joins the keys.
+    assert match_key(" ".join(words)) == " ".join(key for key in map(match_key, words) if key)

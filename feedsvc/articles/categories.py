@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from feedsvc.articles.text import match_key
 
 # "Kinh tế - Giá cà phê tăng": a separator the header put between section and title.
 _LEADING_SEPARATOR = re.compile(r"^[-–—:|]\s+")
+
+# A header's first words are mostly section words, the same in file after file.
+_word_key = lru_cache(maxsize=1 << 12)(match_key)
 
 # kontumtv.vn's ten sections. Operators add more through FEEDSVC_CATEGORIES.
 DEFAULT_CATEGORIES: tuple[str, ...] = (
@@ -43,10 +47,13 @@ class Vocabulary:
             # " date 2021-10  Title": two spaces, the section was left empty.
             return None, rest.strip()
         words = rest.split(" ")
+        # match_key works word by word, so a prefix's key is its words' keys joined:
+        # each word is keyed once (and cached), not once for every prefix length.
+        keys = [_word_key(word) for word in words[: self._max_words]]
         # Longest first, so "Văn hóa - Xã hội" wins over a shorter name, and a
         # title that repeats the section's words keeps its own copy of them.
         for count in range(min(self._max_words, len(words) - 1), 0, -1):
-            name = self._by_key.get(match_key(" ".join(words[:count])))
+            name = self._by_key.get(" ".join(key for key in keys[:count] if key))
             if name:
                 return name, _LEADING_SEPARATOR.sub("", " ".join(words[count:]).strip())
         return None, rest.strip()

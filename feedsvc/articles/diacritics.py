@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from functools import lru_cache
+from itertools import accumulate
 from importlib import resources
 
 from feedsvc.articles import text
@@ -13,6 +14,7 @@ from feedsvc.articles import text
 fold = lru_cache(maxsize=1 << 16)(text.fold)
 
 _WORD = re.compile(r"[^\W_]+", re.U)
+_WORDS_AND_GAPS = re.compile(r"([^\W_]+)")  # split: gap, word, gap, word, …, gap
 _SENTENCE_END = (".", "!", "?", ":", ";", "–", "-", "(", "“", '"')
 # Tokens found nowhere that still keep their capitals: Roman numerals ("XII") and
 # acronyms without a vowel ("HTX"); other unknown words read as ordinary words.
@@ -31,40 +33,70 @@ _KEEP_CAPS = re.compile(r"^(?:M{0,3}(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]
 class _Usage:
     """How a text spells and capitalises each folded word, and in what order.
 
-    With ``wanted`` (the folded words of a title) only those words are recorded: the
-    order of every word is kept, but spellings and case votes only where they matter.
+    ``keys`` has one folded word a position and "" where a run of words is broken (the
+    end of a paragraph, or in :meth:`for_title` a stretch of words the title lacks).
     """
 
-    def __init__(self, paragraphs: list[str], *, every_word_votes: bool = False, wanted: frozenset | None = None):
+    def __init__(self):
         self.keys: list[str] = []
         self.forms: dict[int, str] = {}
         self.sentence_starts: set[int] = set()
         self.positions: dict[str, list[int]] = defaultdict(list)
         self.spellings: dict[str, Counter] = defaultdict(Counter)
         self.case_votes: dict[str, Counter] = defaultdict(Counter)
-        keys = self.keys
-        for paragraph in paragraphs:
+
+    @classmethod
+    def of_lines(cls, lines: list[str]) -> "_Usage":
+        """Every word of every line, each voting on its case (the lexicon: no sentences)."""
+        usage = cls()
+        for line in lines:
             # Folded one character for one, so a match in the folded text is also
             # the span of the word as written.
-            folded = text.fold_chars(paragraph)
-            last_end = 0 if every_word_votes else -1  # -1: the paragraph's first word starts a sentence
-            for match in _WORD.finditer(folded):
-                key = match.group()
-                if wanted is None or key in wanted:
-                    start = match.start()
-                    word = paragraph[start : match.end()]
-                    position = len(keys)
-                    self.positions[key].append(position)
-                    self.forms[position] = word
-                    self.spellings[key][word.lower()] += 1
-                    if last_end < 0 or not every_word_votes and paragraph[last_end:start].strip().endswith(_SENTENCE_END):
-                        # Sentence-initial capitals say nothing about a word's case.
-                        self.sentence_starts.add(position)
-                    else:
-                        self.case_votes[word.lower()][_case_of(word)] += 1
-                keys.append(key)
-                last_end = match.end()
-            keys.append("")  # runs never cross a paragraph
+            for match in _WORD.finditer(text.fold_chars(line)):
+                usage._record(match.group(), line[match.start() : match.end()], sentence_start=False)
+            usage.keys.append("")  # runs never cross a line
+        return usage
+
+    @classmethod
+    def for_title(cls, paragraphs: list[str], keys: list[str], wanted: frozenset) -> "_Usage":
+        """The words of ``paragraphs`` a title's ``keys`` can match; ``wanted`` ones are recorded.
+
+        Runs only ever match the title's words, so no other word needs a position: a
+        stretch of them is one "" that breaks the run. Each paragraph is split into
+        words and gaps in one regex call, and only the title's words are looked at.
+        """
+        usage = cls()
+        title_keys = frozenset(keys)
+        for paragraph in paragraphs:
+            # Folded one character for one: each folded part is as long as the written one.
+            parts = _WORDS_AND_GAPS.split(text.fold_chars(paragraph))
+            hits = [i for i in range(1, len(parts), 2) if parts[i] in title_keys]
+            ends = list(accumulate(map(len, parts))) if hits else []
+            previous = -1
+            for i in hits:
+                if i != previous + 2:
+                    usage.keys.append("")  # other words in between
+                key = parts[i]
+                if key in wanted:
+                    # Sentence-initial capitals say nothing about a word's case.
+                    opens = i == 1 or paragraph[ends[i - 2] : ends[i - 1]].strip().endswith(_SENTENCE_END)
+                    usage._record(key, paragraph[ends[i - 1] : ends[i]], sentence_start=opens)
+                else:
+                    usage.keys.append(key)
+                previous = i
+            usage.keys.append("")  # runs never cross a paragraph
+        return usage
+
+    def _record(self, key: str, word: str, *, sentence_start: bool) -> None:
+        position = len(self.keys)
+        self.keys.append(key)
+        self.positions[key].append(position)
+        self.forms[position] = word
+        self.spellings[key][word.lower()] += 1
+        if sentence_start:
+            self.sentence_starts.add(position)
+        else:
+            self.case_votes[word.lower()][_case_of(word)] += 1
 
     def longest_run(self, keys: list[str], start: int) -> tuple[int, int]:
         """(length, position) of the longest run here that spells keys[start:]."""
@@ -113,7 +145,7 @@ def _load_lexicon() -> tuple[_Usage, dict[str, str]]:
     for line in lines:
         if " " not in line and line.islower():
             syllables.setdefault(fold(line), line)
-    return _Usage(lines, every_word_votes=True), syllables
+    return _Usage.of_lines(lines), syllables
 
 
 LEXICON, SYLLABLES = _load_lexicon()
@@ -124,7 +156,7 @@ def restore(caps_line: str, paragraphs: list[str]) -> tuple[str, list[str]]:
     """'KON TUM TIEP TUC …' -> ('Kon Tum tiếp tục …', words found nowhere)."""
     tokens = _WORD.findall(caps_line)
     keys = [fold(t) for t in tokens]
-    body = _Usage(paragraphs, wanted=frozenset(k for k, t in zip(keys, tokens) if t.isascii()))
+    body = _Usage.for_title(paragraphs, keys, frozenset(k for k, t in zip(keys, tokens) if t.isascii()))
     spelled: list[str] = []
     cases: list[str | None] = []  # the case a run of words has where the text uses it
     unknown: list[str] = []

@@ -49,7 +49,7 @@ def parse_article(
     decoded = text.decode(data)
     if _looks_binary(decoded):
         raise ArticleParseError(where, "binary data, not a text file")
-    lines = text.lines(data)
+    lines = text.clean_lines(decoded)
     if not any(_HAS_LETTER.search(line) for line in lines):
         raise ArticleParseError(where, "empty file: no text at all")
     return _Reader(article_id, lines, vocabulary).article(where)
@@ -77,7 +77,7 @@ class _Reader:
             title = self._headline(paragraphs)
         candidate, dropped = self._caps_lines(paragraphs)
         authors, source = self._byline(paragraphs)
-        body = [" ".join(p.split()) for p in paragraphs if p not in dropped]
+        body = [_single_spaced(p) for p in paragraphs if p not in dropped]
         if not title and candidate:
             title = self._restored_title(candidate, body)
         if not title and not any(_HAS_LETTER.search(p) for p in body):
@@ -199,6 +199,15 @@ class _Reader:
                 return day, "day"
             self.warnings.append(f"dated to the month only ({raw}): no dateline in the lead falls in that month")
         return parsed.value, parsed.precision
+
+
+def _single_spaced(line: str) -> str:
+    """Words joined by single spaces; most lines already are, and are kept as they are."""
+    # Every whitespace character but U+0020 is unprintable, so a printable line with
+    # no double or outer space is already what the join would make of it.
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line
+    return " ".join(line.split())
 
 
 def _is_caps(line: str) -> bool:

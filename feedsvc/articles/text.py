@@ -38,7 +38,13 @@ def decode(data: bytes) -> str:
 
 def clean(text: str) -> str:
     """Normalise decoded text: LF endings, NFC, no HTML, single spaces, XML-safe."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(_clean_lines(text))
+
+
+def _clean_lines(text: str) -> list[str]:
+    """:func:`clean`, line by line: every step below works within a line."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "<" in text:
         text = _drop_hidden(text)
         text = _BLOCK_TAG.sub("\n", text)
@@ -47,13 +53,23 @@ def clean(text: str) -> str:
         text = html.unescape(text)
         if "\r" in text:  # "&#13;"
             text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Remove before composing: a stray control or zero-width character between a
-    # letter and its tone mark would otherwise survive NFC and leave, once removed,
-    # text that is not NFC.
-    text = _INVISIBLE.sub("", text)
-    text = _XML_FORBIDDEN.sub("", text)
-    text = _SPACES.sub(" ", text)
-    return unicodedata.normalize("NFC", text)
+    return [_clean_line(line) for line in text.split("\n")]
+
+
+def _clean_line(line: str) -> str:
+    # Every character the three patterns remove or replace is unprintable (a control,
+    # a format character, a surrogate, a non-character or a space other than U+0020),
+    # so a printable line, the usual case, skips their scans.
+    if not line.isprintable():
+        # Remove before composing: a stray control or zero-width character between a
+        # letter and its tone mark would otherwise survive NFC and leave, once removed,
+        # text that is not NFC.
+        line = _INVISIBLE.sub("", line)
+        line = _XML_FORBIDDEN.sub("", line)
+        line = _SPACES.sub(" ", line)
+    # Line by line: NFC never composes across a line feed, and a decomposed line
+    # (common in the exports) then costs a full normalisation of itself only.
+    return unicodedata.normalize("NFC", line)
 
 
 def _drop_hidden(text: str) -> str:
@@ -80,7 +96,12 @@ def _drop_hidden(text: str) -> str:
 
 def lines(data: bytes) -> list[str]:
     """The non-blank lines of a file, cleaned and stripped."""
-    return [line.strip(" ") for line in clean(decode(data)).split("\n") if line.strip(" ")]
+    return clean_lines(decode(data))
+
+
+def clean_lines(text: str) -> list[str]:
+    """The non-blank lines of decoded text, cleaned and stripped."""
+    return [line for line in (raw.strip(" ") for raw in _clean_lines(text)) if line]
 
 
 def xml_safe(text: str) -> str:
@@ -92,7 +113,10 @@ def _fold_table() -> dict[int, str]:
     # One character in, one character out: every precomposed Latin letter to its
     # lower-case ASCII base ('Ể' -> 'e', 'Đ' -> 'd'), so folded text keeps the
     # offsets of the original and word boundaries fall in the same places.
-    table = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    # str.translate raises and catches a LookupError for each character missing from
+    # the table, so the ASCII and punctuation that stay as they are are listed too.
+    table = {code: chr(code) for code in (*range(0x80), *range(0x2000, 0x2070))}
+    table.update({ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
     table.update({ord("Đ"): "d", ord("đ"): "d"})
     for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
         base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
@@ -142,6 +166,8 @@ _OLD_TONE = re.compile(f"([oOuU])([aeyAEY])([{_TONES}])")
 
 
 def _retone(word: str) -> str:
+    if word.isascii():  # no tone mark to move
+        return word
     decomposed = unicodedata.normalize("NFD", word)
     if not any(t in decomposed for t in _TONES):
         return word
