@@ -24,22 +24,32 @@ class Setting:
     shown_default: str | None = None  # how the README shows a computed default
 
 
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError("must be a whole number") from None
+
+
 def _positive(text: str) -> int:
-    value = int(text)
+    value = _whole(text)
     if value < 1:
         raise ValueError("must be 1 or more")
     return value
 
 
 def _not_negative(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("must be a number of seconds") from None
     if value < 0:
         raise ValueError("must be 0 or more")
     return value
 
 
 def _hops(text: str) -> int:
-    value = int(text)
+    value = _whole(text)
     if not 0 <= value <= 10:
         raise ValueError("must be between 0 and 10")
     return value

@@ -401,3 +401,21 @@ def test_logs_go_to_stdout(served):
     served.wait_for_log("gunicorn.error: Booting worker with pid")
     assert agent not in served.stderr()
     assert served.stderr().strip() == ""
+
+
+def test_a_bad_setting_stops_the_procfile_command_with_one_line(tmp_path):
+    # An operator's typo is named in one line and the master exits 2, not a wall of tracebacks
+    # from workers failing to boot.
+    import subprocess
+    import sys
+
+    from server import ROOT, procfile_web_command
+
+    env = dict(os.environ, PORT="0", FEEDSVC_MAX_LIMIT="lots", FEEDSVC_INDEX_PATH="memory",
+               PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+               XDG_RUNTIME_DIR=str(tmp_path))
+    result = subprocess.run(["bash", "-c", procfile_web_command()], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "feedsvc: FEEDSVC_MAX_LIMIT='lots': must be a whole number"
+    assert "Traceback" not in result.stdout + result.stderr

@@ -36,3 +36,14 @@ logconfig_dict = {
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "generic"}},
     "formatters": {"generic": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"}},
 }
+
+
+def on_starting(server):
+    """Refuse a bad FEEDSVC_* setting in one line, before any worker boots."""
+    from feedsvc.settings import SettingError, load
+
+    try:
+        load()
+    except SettingError as exc:
+        print(f"feedsvc: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
