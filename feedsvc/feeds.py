@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.utils import format_datetime
 from html import escape
 from typing import Callable
@@ -19,10 +19,11 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml.etree import SubElement
 
-ICT = timezone(timedelta(hours=7))
+from feedsvc.articles.dates import VN_TZ
+
 # The documented stand-in where a format REQUIRES a date and the article has none. The
 # W3C validator calls dates before 1990 implausible (ImplausibleDate), hence not the epoch.
-UNDATED = datetime(2000, 1, 1, tzinfo=ICT)
+UNDATED = datetime(2000, 1, 1, tzinfo=VN_TZ)
 # How far past its date an article's Atom <updated> may be spread, by what the date knows.
 _SPREAD = {"minute": 60, "day": 86_400, "month": 28 * 86_400, None: 365 * 86_400}
 

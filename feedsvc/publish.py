@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 from xml.etree import ElementTree as ET
 
 from feedsvc import feeds
+from feedsvc.articles.dates import VN_TZ
 from feedsvc.cache import Document, DocumentCache, make_document
 from feedsvc.repository import ALL, Repository
 
@@ -135,4 +136,4 @@ class Publisher:
 
 
 def _from_timestamp(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, tz=feeds.UNDATED.tzinfo)
+    return datetime.fromtimestamp(timestamp, tz=VN_TZ)

@@ -142,8 +142,8 @@ def home():
     def render():
         latest, total = repo.page(ALL, LATEST, 1)
         return render_template("home.html", site=svc.publisher.site, categories=repo.categories(),
-                               latest=latest, total=total, feeds=_feed_links(ALL),
-                               feed_path=feed_path, article_path=article_path, category_path=category_path)
+                               latest=latest, total=total, feeds=_feed_links(ALL), feed_links=_feed_links,
+                               article_path=article_path, category_path=category_path)
 
     return _page(key, frozenset({ALL}), render)
 
@@ -165,7 +165,7 @@ def category(slug: str):
             raise PageOutOfRange(number, last)
         return render_template("category.html", site=svc.publisher.site, name=name, slug=slug, articles=articles,
                                total=total, page=number, last=last, feeds=_feed_links(slug),
-                               article_path=article_path, feed_path=feed_path)
+                               article_path=article_path)
 
     return _page(key, frozenset({slug}), render)
 
