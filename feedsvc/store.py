@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import sqlite3
-import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,13 +111,6 @@ def file_lock(lock_path: Path | None):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _row(values: tuple) -> Row:
-    name, size, stamp, fingerprint, article_id, category, slug, timestamp, error = values
-    # One string per category, not one per row (100,000 rows name ten categories).
-    return Row(name, size, stamp, fingerprint, article_id, category and sys.intern(category),
-               slug and sys.intern(slug), timestamp, error)
 
 
 class MemoryStore:
@@ -231,7 +223,7 @@ class SqliteStore:
         conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
 
     def rows(self) -> list[Row]:
-        return [_row(values) for values in self._connect().execute(f"SELECT {_ROW_COLUMNS} FROM files")]
+        return [Row(*values) for values in self._connect().execute(f"SELECT {_ROW_COLUMNS} FROM files")]
 
     def put(self, items: list[tuple[Row, str | None]]) -> None:
         """Store rows with their article as :func:`encode` made it (None: no article)."""
@@ -294,7 +286,7 @@ class SqliteStore:
                 for values in conn.execute(
                     f"SELECT {_ROW_COLUMNS} FROM files WHERE name IN ({','.join('?' * len(chunk))})", chunk
                 ):
-                    found[values[0]] = _row(values)
+                    found[values[0]] = Row(*values)
             return last, found
         finally:
             conn.execute("COMMIT")
