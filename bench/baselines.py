@@ -12,7 +12,7 @@ from html import escape
 
 from feedgen.feed import FeedGenerator
 
-from feedsvc import feeds
+from feedsvc.publishing.formats import page as feeds
 
 
 def _content(article) -> str:

@@ -9,21 +9,22 @@ from pathlib import Path
 
 import baselines
 
-from feedsvc import feeds
-from feedsvc.cache import DocumentCache
-from feedsvc.publish import Publisher, Site
-from feedsvc.repository import Repository
-from feedsvc.store import SqliteStore
+from feedsvc.corpus import load_folder
+from feedsvc.corpus.catalog import Catalog
+from feedsvc.corpus.sqlite_store import SqliteStore
+from feedsvc.publishing.cache import DocumentCache
+from feedsvc.publishing.formats import page as feeds
+from feedsvc.publishing.formats import rss
+from feedsvc.publishing.publisher import Publisher
+from feedsvc.publishing.site import Site
 
 SITE = Site("Đài Phát thanh - Truyền hình Kon Tum", "Tin tức từ kontumtv.vn", "kontumtv.vn,2021")
 BASE = "http://127.0.0.1:8000"
 
 
-def open_repository(corpus: Path, index: Path) -> Repository:
-    """The repository as a worker builds it: SQLite index, default process count."""
-    repository = Repository(corpus, SqliteStore(index))
-    repository.refresh()
-    return repository
+def open_repository(corpus: Path, index: Path) -> Catalog:
+    """The catalog as a worker builds it: SQLite index, default process count."""
+    return load_folder(corpus, SqliteStore(index))
 
 
 def index_times(corpus: Path, workdir: Path, reps: int) -> dict:
@@ -42,7 +43,7 @@ def index_times(corpus: Path, workdir: Path, reps: int) -> dict:
         started = time.perf_counter()
         repository = open_repository(corpus, index)
         warm.append(time.perf_counter() - started)
-        assert len(repository) == count and not repository.refresh().parsed
+        assert len(repository) == count
         del repository
     return {"cold_s": statistics.median(cold), "warm_s": statistics.median(warm), "articles": count,
             "cold_all": cold, "warm_all": warm}
@@ -56,7 +57,7 @@ def keep_index(workdir: Path, target: Path) -> Path:
     return target
 
 
-def miss_times(repositories: dict[int, Repository], rounds: int, calls: int = 4) -> tuple[dict, float]:
+def miss_times(repositories: dict[int, Catalog], rounds: int, calls: int = 4) -> tuple[dict, float]:
     """ms per uncached 50-item category RSS feed (select + render + compress) per size, and the median
     over rounds of largest ÷ smallest; sizes take turns within every round."""
     found: dict[int, list[float]] = {size: [] for size in repositories}
@@ -73,7 +74,7 @@ def miss_times(repositories: dict[int, Repository], rounds: int, calls: int = 4)
     return {size: statistics.median(values) for size, values in found.items()}, ratio
 
 
-def feed_page(repository: Repository, slug: str) -> feeds.FeedPage:
+def feed_page(repository: Catalog, slug: str) -> feeds.FeedPage:
     """The first page of a category, as the publisher hands it to the renderer."""
     articles, _ = repository.page(slug, SITE.default_limit)
     return feeds.FeedPage(
@@ -83,12 +84,12 @@ def feed_page(repository: Repository, slug: str) -> feeds.FeedPage:
     )
 
 
-def render_times(repository: Repository, rounds: int, calls: int = 2) -> tuple[dict, dict]:
+def render_times(repository: Catalog, rounds: int, calls: int = 2) -> tuple[dict, dict]:
     """ms per RSS render of the same 50 items (ours, plain feedgen, Django), and the median over rounds
     of ours ÷ each; the three take turns within every round, so load spikes hit all alike."""
     slug = repository.categories()[0][0]
     page = feed_page(repository, slug)
-    renderers = {"ours": feeds.render_rss, "feedgen": baselines.feedgen_rss, "django": baselines.django_rss}
+    renderers = {"ours": rss.render, "feedgen": baselines.feedgen_rss, "django": baselines.django_rss}
     for render in renderers.values():
         render(page)  # imports and first-call costs stay out of the figures
     found: dict[str, list[float]] = {name: [] for name in renderers}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import gzip
-import math
 import sys
 from pathlib import Path
 from urllib.parse import unquote
 
-from feedsvc.publish import FORMATS, article_path, category_path, feed_path, with_query
+from feedsvc.publishing.formats import NAMES
+from feedsvc.publishing.paging import page_count
+from feedsvc.publishing.site import article_path, category_path, feed_path, with_query
 
 _OPML = "/feeds.opml"
 
@@ -42,12 +43,12 @@ def run_build(outdir: Path, config: dict, *, base_url: str | None = None, out=No
 def urls(app) -> list[str]:
     """Every URL the service answers with 200 for default parameters, paged feeds included."""
     service = app.extensions["feedsvc"]
-    repo = service.repository
+    repo = service.catalog
     size = service.publisher.site.default_limit
-    found = ["/", _OPML] + [f"{_OPML}?format={fmt}" for fmt in FORMATS if fmt != "rss"]
+    found = ["/", _OPML] + [f"{_OPML}?format={fmt}" for fmt in NAMES if fmt != "rss"]
     for slug, count in [("", repo.count())] + [(s, n) for s, _, n in repo.categories()]:
-        pages = max(1, math.ceil(count / size))
-        for fmt in FORMATS:
+        pages = page_count(count, size)
+        for fmt in NAMES:
             found += [with_query(feed_path(slug, fmt), None, n if n > 1 else None) for n in range(1, pages + 1)]
         if slug:
             found += [with_query(category_path(slug), None, n if n > 1 else None) for n in range(1, pages + 1)]

@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from feedsvc.articles.categories import Vocabulary
-from feedsvc.repository import Repository
+from feedsvc.corpus import load_folder
 
 
 def run_check(corpus: Path, config: dict, *, as_json: bool = False, out=None, err=None) -> int:
@@ -18,12 +18,8 @@ def run_check(corpus: Path, config: dict, *, as_json: bool = False, out=None, er
     if not corpus.is_dir():
         print(f"feedsvc check: {corpus} is not a folder", file=err)
         return 2
-    repo = Repository(
-        corpus,
-        vocabulary=Vocabulary.extended(config["CATEGORIES"]),
-        max_file_bytes=config["MAX_FILE_BYTES"],
-    )
-    repo.refresh()
+    repo = load_folder(corpus, vocabulary=Vocabulary.extended(config["CATEGORIES"]),
+                       max_file_bytes=config["MAX_FILE_BYTES"])
     articles = repo.all_articles()
     for article in articles:
         if as_json:

@@ -79,14 +79,13 @@ def expected_articles(corpus: Path) -> dict[str, str]:
     """id -> title of every article the parser makes of the folder (what the feeds must show)."""
     import logging
 
-    from feedsvc.repository import Repository
+    from feedsvc.corpus import load_folder
 
-    quiet = logging.getLogger("feedsvc.repository")
+    quiet = logging.getLogger("feedsvc.corpus.indexer")
     level = quiet.level
     quiet.setLevel(logging.ERROR)  # the skipped files are the caller's business
     try:
-        repo = Repository(corpus, workers=1)
-        repo.refresh()
+        repo = load_folder(corpus, workers=1)
     finally:
         quiet.setLevel(level)
     return {article.id: article.title for article in repo.all_articles()}

@@ -124,11 +124,11 @@ def test_a_worker_booting_on_a_warm_index_is_ready_before_it_serves(tmp_path):
     config = {"CORPUS_DIR": str(copy_corpus(tmp_path / "corpus")), "INDEX_PATH": str(tmp_path / "index.sqlite3"),
               "RELOAD_INTERVAL": 60, "BACKGROUND_LOAD": True}
     cold = create_app(config)
-    assert _wait_for(lambda: cold.extensions["feedsvc"].repository.ready, 30)
+    assert _wait_for(lambda: cold.extensions["feedsvc"].catalog.ready.is_set(), 30)
     cold.extensions["feedsvc"].reloader.stop()
     warm = create_app(config)
     try:
-        assert warm.extensions["feedsvc"].repository.ready
+        assert warm.extensions["feedsvc"].catalog.ready.is_set()
         assert warm.test_client().get("/feeds/all.rss").status_code == 200
     finally:
         warm.extensions["feedsvc"].reloader.stop()
@@ -218,7 +218,7 @@ def _good_index_bytes(tmp_path: Path, corpus: Path) -> bytes:
     app = create_app({"CORPUS_DIR": str(corpus), "INDEX_PATH": str(index), "RELOAD_INTERVAL": 0,
                       "BACKGROUND_LOAD": False})
     assert app.test_client().get("/feeds/all.json").status_code == 200
-    app.extensions["feedsvc"].repository.store._connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    app.extensions["feedsvc"].catalog.store._connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return index.read_bytes()
 
 

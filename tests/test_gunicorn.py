@@ -397,7 +397,7 @@ def test_logs_go_to_stdout(served):
     assert "gunicorn.access" in line
     assert '"GET /feeds/all.atom?limit=3 HTTP/1.1" 200 ' in line
     # The app's own log (the corpus load) and gunicorn's are on stdout too; stderr stays empty.
-    served.wait_for_log("feedsvc.reloader: corpus: 18 parsed")
+    served.wait_for_log("feedsvc.corpus.reloader: corpus: 18 parsed")
     served.wait_for_log("gunicorn.error: Booting worker with pid")
     assert agent not in served.stderr()
     assert served.stderr().strip() == ""

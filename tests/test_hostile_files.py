@@ -279,13 +279,13 @@ def reload(app) -> None:
 
 @pytest.mark.parametrize("maker", MAKERS, ids=lambda m: m.__name__[5:])
 def test_each_hostile_file_is_parsed_or_reported_and_breaks_nothing(app, client, corpus, maker):
-    before = len(app.extensions["feedsvc"].repository)
+    before = len(app.extensions["feedsvc"].catalog)
     expectation = maker(corpus)
     SEEN["hostile_inputs"] += 1
     reload(app)
     outcome = assert_outcome(client, expectation)
     assert_service_sound(client)
-    assert len(app.extensions["feedsvc"].repository) == before + (outcome == "parsed")
+    assert len(app.extensions["feedsvc"].catalog) == before + (outcome == "parsed")
     body = b"".join(client.get(f"/feeds/all.{fmt}?limit=200").data for fmt in ("rss", "atom", "json"))
     assert SECRET.encode() not in body
 
@@ -303,16 +303,16 @@ def test_a_fifo_and_a_directory_named_txt_do_not_hang_the_scan(app, client, corp
 
 def _before_reading(monkeypatch, name: str, action) -> None:
     """Run ``action`` once, after the scan listed the folder and just before ``name`` is opened."""
-    import feedsvc.files as files
+    import feedsvc.corpus.source as source
 
-    original = files.read_one
+    original = source.read_file
 
-    def read_one(corpus, file_name, *args, **kwargs):
+    def read_file(corpus, file_name, *args, **kwargs):
         if file_name == name:
             action()
         return original(corpus, file_name, *args, **kwargs)
 
-    monkeypatch.setattr(files, "read_one", read_one)
+    monkeypatch.setattr(source, "read_file", read_file)
 
 
 def test_a_file_that_vanishes_between_scan_and_read_is_reported_then_forgotten(app, client, corpus, monkeypatch):

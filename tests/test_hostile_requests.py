@@ -177,7 +177,7 @@ def test_every_error_answer_carries_the_security_headers(app):
     client = app.test_client()  # its own app: this test makes it unready
     answers = [client.get("/" + "a" * 3000), client.get("/feeds/all.rss?limit=x"), client.open("/", method="BREW"),
                client.get("/nope"), client.get("/feeds/all.rss", headers={"Host": "a b"})]
-    app.extensions["feedsvc"].repository.ready = False
+    app.extensions["feedsvc"].catalog.ready.clear()
     answers.append(client.get("/feeds/all.rss"))
     for response in answers:
         assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -11,7 +11,7 @@ import feedparser
 import pytest
 
 import feedlint
-from feedsvc.repository import ALL
+from feedsvc.corpus.listings import ALL
 
 FEEDS = [("rss", "application/rss+xml; charset=utf-8"), ("atom", "application/atom+xml; charset=utf-8"),
          ("json", "application/feed+json")]
@@ -19,7 +19,7 @@ LINT = {"rss": feedlint.lint_rss, "atom": feedlint.lint_atom, "json": feedlint.l
 
 
 def feed_urls(app):
-    repo = app.extensions["feedsvc"].repository
+    repo = app.extensions["feedsvc"].catalog
     slugs = ["all"] + [slug for slug, _, _ in repo.categories()]
     return [(f"/feeds/{slug}.{fmt}", fmt) for slug in slugs for fmt, _ in FEEDS]
 
@@ -259,11 +259,11 @@ def test_healthz(app, client, corpus):
     assert response.status_code == 200 and body["status"] == "ok"
     assert body["articles"] == 18 and body["categories"]["thoi-su-chinh-tri"] == 5
     assert body["skipped"] == [{"file": "zero.txt", "reason": "empty file: no text at all"}]
-    assert body["corpus_version"] == app.extensions["feedsvc"].repository.version()
+    assert body["corpus_version"] == app.extensions["feedsvc"].catalog.version()
 
 
 def test_unready_service_answers_503_with_retry_after(app, client):
-    app.extensions["feedsvc"].repository.ready = False
+    app.extensions["feedsvc"].catalog.ready.clear()
     for url in ("/feeds/all.rss", "/", "/healthz"):
         response = client.get(url)
         assert response.status_code == 503 and response.headers["Retry-After"] == "5"

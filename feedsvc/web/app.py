@@ -6,7 +6,6 @@ import hashlib
 import logging
 import ssl
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,12 +14,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from feedsvc import settings
 from feedsvc.articles.categories import Vocabulary
-from feedsvc.cache import DocumentCache
-from feedsvc.publish import Publisher, Site
-from feedsvc.reloader import Reloader
-from feedsvc.repository import Repository
-from feedsvc.store import open_store
-
+from feedsvc.corpus.catalog import Catalog
+from feedsvc.corpus.coordination import Coordinator
+from feedsvc.corpus.indexer import Indexer
+from feedsvc.corpus.reloader import Reloader
+from feedsvc.corpus.source import FolderSource
+from feedsvc.corpus.sqlite_store import open_store
+from feedsvc.publishing.cache import DocumentCache
+from feedsvc.publishing.publisher import Publisher
+from feedsvc.publishing.site import Site
 
 WARM_START_WAIT = 5.0  # seconds a worker booting on a warm parse index waits for its first refresh
 
@@ -29,7 +31,7 @@ WARM_START_WAIT = 5.0  # seconds a worker booting on a warm parse index waits fo
 class Service:
     """The core objects one worker serves from."""
 
-    repository: Repository
+    catalog: Catalog
     cache: DocumentCache
     publisher: Publisher
     reloader: Reloader
@@ -50,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Outermost: gunicorn itself honours X-Forwarded-Proto/-Ssl/-Protocol from its
     # forwarded_allow_ips (loopback by default, "*" on some platforms), but the app trusts exactly
     # PROXY_HOPS proxies: the scheme is reset to the connection's, then only ProxyFix may change it.
-    app.wsgi_app = TransportScheme(app.wsgi_app)
+    app.wsgi_app = TransportScheme(app.wsgi_app)  # type: ignore[method-assign]
     app.extensions["feedsvc"] = _build_service(app)
 
     from feedsvc.web import errors, views
@@ -80,12 +82,9 @@ def _build_service(app: Flask) -> Service:
     # An index file already there: this worker replaces one that died or was recycled (or the
     # service restarts), and its first refresh mostly stats the files.
     warm = index_path is not None and _has_content(index_path)
-    repository = Repository(
-        corpus,
-        open_store(index_path),
-        vocabulary=Vocabulary.extended(config["CATEGORIES"]),
-        max_file_bytes=int(config["MAX_FILE_BYTES"]),
-    )
+    coordinator = Coordinator(index_path)
+    source = FolderSource(corpus, int(config["MAX_FILE_BYTES"]), Vocabulary.extended(config["CATEGORIES"]))
+    catalog = Catalog(source, open_store(index_path, coordinator))
     cache = DocumentCache(int(config["CACHE_ENTRIES"]))
     site = Site(
         title=config["SITE_TITLE"],
@@ -94,17 +93,17 @@ def _build_service(app: Flask) -> Service:
         default_limit=int(config["DEFAULT_LIMIT"]),
         max_age=int(config["MAX_AGE"]),
     )
-    lock = Path(str(index_path) + ".lock") if index_path else None
-    reloader = Reloader(repository, cache, float(config["RELOAD_INTERVAL"]), lock)
+    publisher = Publisher(catalog, cache, site)
+    reloader = Reloader(Indexer(catalog, coordinator), float(config["RELOAD_INTERVAL"]), (publisher.forget,))
     if config["BACKGROUND_LOAD"]:
         reloader.start()  # bind at once, whatever the corpus size; 503 until ready
-        if warm and repository.store.persistent:
+        if warm and catalog.store.persistent:
             # Wait for that refresh (briefly) instead of answering 503 to the clients this worker
             # takes over; a cold first load still binds at once.
-            _wait_ready(repository, WARM_START_WAIT)
+            catalog.ready.wait(WARM_START_WAIT)
     else:
         reloader.load()
-    return Service(repository, cache, Publisher(repository, cache, site), reloader)
+    return Service(catalog, cache, publisher, reloader)
 
 
 def _has_content(path: Path) -> bool:
@@ -114,19 +113,13 @@ def _has_content(path: Path) -> bool:
         return False
 
 
-def _wait_ready(repository: Repository, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not repository.ready and time.monotonic() < deadline:
-        time.sleep(0.01)
-
-
 def _index_path(app: Flask, corpus: Path) -> Path | None:
     configured = str(app.config["INDEX_PATH"])
     if configured == "memory":
         return None
     if configured:
         return Path(configured)
-    # One index per corpus folder, so two corpora never share rows.
+    # One index per corpus folder, so two corpora never share entries.
     digest = hashlib.sha256(str(corpus.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:12]
     return Path(app.instance_path) / f"index-{digest}.sqlite3"
 

@@ -7,8 +7,8 @@ import logging
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
-from feedsvc.publish import PageOutOfRange
-from feedsvc.repository import UnknownArticle, UnknownCategory
+from feedsvc.corpus.catalog import UnknownArticle, UnknownCategory
+from feedsvc.publishing.paging import PageOutOfRange
 
 log = logging.getLogger(__name__)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from flask import Response, request
 from werkzeug.http import http_date, is_resource_modified
 
-from feedsvc.cache import Document
+from feedsvc.publishing.cache import Document
 
 # Pages hold only escaped text and one stylesheet; nothing else may load.
 CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -15,6 +17,9 @@ SECURITY_HEADERS = (
     ("Referrer-Policy", "no-referrer"),
 )
 PUBLIC_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed", "text/x-opml")
+# Every request for a cached document sends one of four header lists: each is built once per
+# document, so a hit costs a lookup, not a dozen formattings. Gone with the document.
+_HEADER_LISTS: WeakKeyDictionary[Document, dict[tuple, list[tuple[str, str]]]] = WeakKeyDictionary()
 
 
 def security_headers(headers) -> None:
@@ -36,10 +41,11 @@ def send(document: Document, max_age: int) -> Response:
 
 
 def _headers(document: Document, gzip_ok: bool, max_age: int, full: bool) -> list[tuple[str, str]]:
-    # Every request for a cached document sends one of four header lists: build
-    # each once per document, so a hit costs a lookup, not a dozen formattings.
     key = (gzip_ok, max_age, full)
-    found = document.memo.get(key)
+    memo = _HEADER_LISTS.get(document)
+    if memo is None:
+        memo = _HEADER_LISTS.setdefault(document, {})
+    found = memo.get(key)
     if found is not None:
         return found
     headers = [
@@ -56,7 +62,7 @@ def _headers(document: Document, gzip_ok: bool, max_age: int, full: bool) -> lis
         if document.media_type.startswith(PUBLIC_TYPES):
             headers.append(("Access-Control-Allow-Origin", "*"))  # feeds are public; browser readers may fetch them
     headers.extend(SECURITY_HEADERS)
-    document.memo[key] = headers
+    memo[key] = headers
     return headers
 
 

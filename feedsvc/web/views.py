@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import math
 import re
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
-from feedsvc.cache import make_document
-from feedsvc.publish import FORMATS, PageOutOfRange, article_path, category_path, feed_path
-from feedsvc.repository import ALL
+from feedsvc.corpus.listings import ALL
+from feedsvc.publishing.cache import make_document
+from feedsvc.publishing.formats import FORMATS, NAMES
+from feedsvc.publishing.paging import check_page
+from feedsvc.publishing.site import article_path, category_path, feed_path
 from feedsvc.web.errors import BadParameter, NotReady, plain
 from feedsvc.web.responses import security_headers, send
 
@@ -71,7 +72,7 @@ def guard():
             return plain(400, "invalid Host header")
         if host and len(_good_hosts) < 256:
             _good_hosts.add(host)
-    if not service().repository.ready and request.endpoint not in ("static", "web.healthz"):
+    if not service().catalog.ready.is_set() and request.endpoint not in ("static", "web.healthz"):
         raise NotReady("the article index is still loading; try again shortly")
     return None
 
@@ -117,7 +118,7 @@ def feed(name: str, fmt: str):
 def opml():
     fmt = request.args.get("format", "rss")
     if fmt not in FORMATS:
-        raise BadParameter(f"format must be one of {', '.join(FORMATS)}, not {fmt[:40]!r}")
+        raise BadParameter(f"format must be one of {', '.join(NAMES)}, not {fmt[:40]!r}")
     return send(service().publisher.opml(base_url(), fmt), _max_age())
 
 
@@ -129,14 +130,13 @@ def _page(key: tuple, tags: frozenset, render, last_modified=None):
 
 
 def _feed_links(slug: str) -> list[tuple[str, str, str]]:
-    return [(fmt, kind, feed_path(slug, fmt)) for fmt, kind in
-            (("rss", "application/rss+xml"), ("atom", "application/atom+xml"), ("json", "application/feed+json"))]
+    return [(form.name, form.link_type, feed_path(slug, form.name)) for form in FORMATS.values()]
 
 
 @bp.get("/")
 def home():
     svc = service()
-    repo = svc.repository
+    repo = svc.catalog
     key = ("home", base_url(), repo.version(ALL))
 
     def render():
@@ -151,7 +151,7 @@ def home():
 @bp.get("/categories/<slug>")
 def category(slug: str):
     svc = service()
-    repo = svc.repository
+    repo = svc.catalog
     name = repo.category_name(slug)
     _, page = paging()
     number = page or 1
@@ -160,9 +160,7 @@ def category(slug: str):
 
     def render():
         articles, total = repo.page(slug, size, number)
-        last = max(1, math.ceil(total / size))
-        if number > last:
-            raise PageOutOfRange(number, last)
+        last = check_page(number, total, size)
         return render_template("category.html", site=svc.publisher.site, name=name, slug=slug, articles=articles,
                                total=total, page=number, last=last, feeds=_feed_links(slug),
                                article_path=article_path)
@@ -173,8 +171,8 @@ def category(slug: str):
 @bp.get("/articles/<article_id>")
 def article(article_id: str):
     svc = service()
-    found = svc.repository.get(article_id)
-    key = ("article", base_url(), article_id, svc.repository.fingerprint(article_id))
+    found = svc.catalog.get(article_id)
+    key = ("article", base_url(), article_id, svc.catalog.fingerprint(article_id))
 
     def render():
         return render_template("article.html", site=svc.publisher.site, article=found,
@@ -185,16 +183,17 @@ def article(article_id: str):
 
 @bp.get("/healthz")
 def healthz():
-    repo = service().repository
+    repo = service().catalog
+    ready = repo.ready.is_set()
     response = jsonify(
-        status="ok" if repo.ready else "loading",
+        status="ok" if ready else "loading",
         articles=len(repo),
         categories={slug: count for slug, _, count in repo.categories()},
         corpus_version=repo.version(ALL),
         skipped=[{"file": name, "reason": reason} for name, reason in sorted(repo.skipped.items())],
     )
     response.headers["Cache-Control"] = "no-store"
-    if not repo.ready:
+    if not ready:
         response.status_code = 503
         response.headers["Retry-After"] = "5"
     return response

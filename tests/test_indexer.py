@@ -1,4 +1,4 @@
-"""The repository: a folder of files, indexed, refreshed incrementally, never broken by one file."""
+"""The indexer: a folder of files, indexed, refreshed incrementally, followed by other workers."""
 
 from __future__ import annotations
 
@@ -7,15 +7,39 @@ import sqlite3
 
 import pytest
 
-from feedsvc.repository import ALL, Repository, UnknownArticle, UnknownCategory
-from feedsvc.store import MemoryStore, SqliteStore, open_store
+from feedsvc.corpus.catalog import Catalog, UnknownArticle, UnknownCategory
+from feedsvc.corpus.indexer import Indexer
+from feedsvc.corpus.listings import ALL
+from feedsvc.corpus.source import FolderSource
+from feedsvc.corpus.sqlite_store import SqliteStore, open_store
+from feedsvc.corpus.store import MemoryStore
+
+
+class Repo:
+    """A catalog with its indexer, as one worker has them (the tests read the one, drive the other)."""
+
+    def __init__(self, corpus, store=None, workers=None):
+        self.catalog = Catalog(FolderSource(corpus), store or MemoryStore())
+        self.indexer = Indexer(self.catalog, workers=workers)
+
+    def refresh(self):
+        return self.indexer.refresh()
+
+    def sync(self):
+        return self.indexer.sync()
+
+    def __getattr__(self, name):
+        return getattr(self.catalog, name)
+
+    def __len__(self):
+        return len(self.catalog)
 
 NEW = " date 2024-01-02 Kinh tế Bài mới về cà phê\n\n(kontumtv.vn) – Sáng 2/1, nông dân thu hoạch cà phê.\n\nNgọc Ánh\n"
 
 
 @pytest.fixture
 def repo(corpus, tmp_path):
-    repository = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    repository = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
     repository.refresh()
     return repository
 
@@ -86,7 +110,7 @@ def test_bad_files_are_reported_and_skipped(repo, corpus, tmp_path):
 
 
 def test_a_restart_reuses_the_index_and_reparses_nothing(repo, corpus, tmp_path):
-    again = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    again = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
     assert again.refresh().parsed == 0
     assert again.version() == repo.version()
     assert again.get("004_7ba9e57d7ac741dc") == repo.get("004_7ba9e57d7ac741dc")
@@ -95,7 +119,7 @@ def test_a_restart_reuses_the_index_and_reparses_nothing(repo, corpus, tmp_path)
 def test_a_corrupt_index_is_rebuilt(corpus, tmp_path):
     path = tmp_path / "index.sqlite3"
     path.write_bytes(b"this is not a database" * 100)
-    repository = Repository(corpus, open_store(path))
+    repository = Repo(corpus, open_store(path))
     assert repository.refresh().parsed == len(list(corpus.glob("*.txt")))
     assert sqlite3.connect(path).execute("SELECT count(*) FROM files").fetchone()[0] == len(repository)
 
@@ -105,18 +129,18 @@ def test_an_unwritable_index_folder_degrades_to_memory(corpus, tmp_path):
     blocker.write_text("x")
     store = open_store(blocker / "sub" / "index.sqlite3")
     assert isinstance(store, MemoryStore)
-    repository = Repository(corpus, store)
+    repository = Repo(corpus, store)
     repository.refresh()
     assert len(repository) == len(list(corpus.glob("*.txt")))
 
 
 def test_process_pool_parses_the_same_as_one_process(corpus, tmp_path, monkeypatch):
-    import feedsvc.repository as module
+    import feedsvc.corpus.indexer as module
 
-    monkeypatch.setattr(module, "_PARALLEL_FROM", 2)
-    pooled = Repository(corpus, workers=2)
+    monkeypatch.setattr(module, "PARALLEL_FROM", 2)
+    pooled = Repo(corpus, workers=2)
     pooled.refresh()
-    single = Repository(corpus, workers=1)
+    single = Repo(corpus, workers=1)
     single.refresh()
     assert pooled.version() == single.version()
     assert pooled.all_articles() == single.all_articles()
@@ -125,8 +149,8 @@ def test_process_pool_parses_the_same_as_one_process(corpus, tmp_path, monkeypat
 def test_a_worker_that_waited_for_the_index_reparses_nothing(corpus, tmp_path):
     # gunicorn workers build their repositories at once; the first to take the
     # lock builds the index, and the others must pick it up, not parse again.
-    waiting = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
-    first = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    waiting = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    first = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
     assert first.refresh().parsed == len(first)
     assert waiting.refresh().parsed == 0
     assert waiting.version() == first.version() and waiting.categories() == first.categories()
@@ -134,12 +158,12 @@ def test_a_worker_that_waited_for_the_index_reparses_nothing(corpus, tmp_path):
 
 @pytest.mark.parametrize("bulk_from", [1, 10**9])
 def test_bulk_and_one_by_one_loading_give_the_same_listings(corpus, tmp_path, monkeypatch, bulk_from):
-    import feedsvc.repository as module
+    import feedsvc.corpus.catalog as module
 
-    reference = Repository(corpus)
+    reference = Repo(corpus)
     reference.refresh()
     monkeypatch.setattr(module, "_BULK_FROM", bulk_from)
-    repository = Repository(corpus)
+    repository = Repo(corpus)
     repository.refresh()
     (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
     (corpus / "000_904bb3c4e8a3bd42.txt").unlink()
@@ -152,11 +176,11 @@ def test_bulk_and_one_by_one_loading_give_the_same_listings(corpus, tmp_path, mo
 
 
 def test_an_index_from_another_parser_version_is_rebuilt(corpus, tmp_path, monkeypatch):
-    import feedsvc.store as module
+    import feedsvc.corpus.sqlite_store as module
 
-    Repository(corpus, SqliteStore(tmp_path / "index.sqlite3")).refresh()
+    Repo(corpus, SqliteStore(tmp_path / "index.sqlite3")).refresh()
     monkeypatch.setattr(module, "SCHEMA", module.SCHEMA + "-other-parser")
-    again = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    again = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
     assert again.refresh().parsed == len(list(corpus.glob("*.txt")))
 
 
@@ -169,8 +193,8 @@ def test_two_files_with_one_id_keep_the_first_and_report_the_second(repo, corpus
 
 
 def test_a_worker_that_does_not_scan_follows_the_one_that_does(corpus, tmp_path):
-    scanner = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
-    follower = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    scanner = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    follower = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
     scanner.refresh()
     follower.refresh()
     assert follower.sync().touched == set()
@@ -187,11 +211,11 @@ def test_a_worker_that_does_not_scan_follows_the_one_that_does(corpus, tmp_path)
 
 
 def test_a_follower_behind_a_trimmed_change_log_compares_every_row(corpus, tmp_path, monkeypatch):
-    import feedsvc.store as module
+    import feedsvc.corpus.sqlite_store as module
 
     monkeypatch.setattr(module, "_CHANGES_KEPT", 1)
-    scanner = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
-    follower = Repository(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    scanner = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    follower = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
     scanner.refresh()
     follower.refresh()
     (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
@@ -202,9 +226,9 @@ def test_a_follower_behind_a_trimmed_change_log_compares_every_row(corpus, tmp_p
 
 
 def _open_and_write(path: str, name: str) -> None:
-    from feedsvc.store import Row
+    from feedsvc.corpus.entry import FileEntry
 
-    SqliteStore(path).put([(Row(name, 1, 1, 1), None)])
+    open_store(path).put([(FileEntry(name, 1, 1, 1), None)])
 
 
 def test_workers_opening_a_new_index_at_once_share_one_file(tmp_path):
@@ -221,16 +245,16 @@ def test_workers_opening_a_new_index_at_once_share_one_file(tmp_path):
 
 
 def test_a_helper_process_scans_a_big_folder_the_same_way(corpus, tmp_path, monkeypatch):
-    import feedsvc.repository as module
+    import feedsvc.corpus.indexer as module
 
-    monkeypatch.setattr(module, "_PARALLEL_FROM", 2)
-    repository = Repository(corpus, workers=2)
+    monkeypatch.setattr(module, "PARALLEL_FROM", 2)
+    repository = Repo(corpus, workers=2)
     repository.refresh()
     (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
     (corpus / "000_904bb3c4e8a3bd42.txt").unlink()
     (corpus / "link.txt").symlink_to(corpus / "200_new.txt")
     changes = repository.refresh()
-    assert repository._lister is not None  # the second scan ran in the helper
+    assert repository.indexer._lister._pool is not None  # the second scan ran in the helper
     assert changes.parsed == 1 and changes.removed == 1
     assert repository.get("200_new").category == "Kinh tế"
     assert "link.txt" in repository.skipped

@@ -6,22 +6,20 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Hashable
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)
 class Document:
-    """One representation's bytes with everything a conditional GET needs."""
+    """One representation's bytes with everything a conditional GET needs (compared by identity)."""
 
     body: bytes
     gzipped: bytes
     etag: str  # strong, from the bytes: every worker computes the same one
     last_modified: datetime | None
     media_type: str
-    # Derived values the web layer computes once per document (its header lists).
-    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def gzip_etag(self) -> str:

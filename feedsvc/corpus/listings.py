@@ -1,0 +1,116 @@
+"""Ordered listings of articles: the whole site and one per section, newest first, each with a version."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from typing import Iterable, NamedTuple
+
+from feedsvc.corpus.entry import FileEntry
+
+ALL = ""  # the key of the whole-site listing
+
+
+class ListingKey(NamedTuple):
+    """Where an article sorts: dated before undated, newest first, then by id so the order never wobbles."""
+
+    undated: int
+    age: float  # minus the publication time: ascending order is newest first
+    article_id: str
+
+
+def listing_key(entry: FileEntry) -> ListingKey:
+    if entry.published_at is None:
+        return ListingKey(1, 0.0, entry.id or "")
+    return ListingKey(0, -entry.published_at, entry.id or "")
+
+
+def slugs_of(entry: FileEntry) -> tuple[str, ...]:
+    """The listings an article appears in."""
+    return (ALL, entry.category_slug) if entry.category_slug else (ALL,)
+
+
+class Listings:
+    """Sorted keys per listing, display names per section, and a version digest per listing.
+
+    A version is the XOR of the fingerprints of the listing's files and their count: equal in
+    every process for the same files, whatever order they were added in.
+    """
+
+    def __init__(self) -> None:
+        self.keys: dict[str, list[ListingKey]] = {ALL: []}
+        self.names: dict[str, str] = {}
+        self._versions: dict[str, tuple[int, int]] = {ALL: (0, 0)}
+
+    def add(self, entry: FileEntry, *, sort: bool = True) -> tuple[str, ...]:
+        """Put a published article in its listings (``sort=False``: :meth:`rebuild` follows); their slugs."""
+        key = listing_key(entry)  # one tuple, shared by both listings
+        slugs = slugs_of(entry)
+        for slug in slugs:
+            if slug not in self.keys:
+                self.keys[slug] = []
+                self.names[slug] = entry.category or slug
+            if sort:
+                insort(self.keys[slug], key)
+            xor, count = self._versions.get(slug, (0, 0))
+            self._versions[slug] = (xor ^ entry.fingerprint, count + 1)
+        return slugs
+
+    def remove(self, entry: FileEntry, *, sort: bool = True) -> tuple[str, ...]:
+        """Take a published article out of its listings; their slugs."""
+        slugs = slugs_of(entry)
+        for slug in slugs:
+            xor, count = self._versions[slug]
+            self._versions[slug] = (xor ^ entry.fingerprint, count - 1)
+            if not sort:
+                continue  # rebuild() redoes the listing
+            listing = self.keys[slug]
+            del listing[bisect_left(listing, listing_key(entry))]
+            if not listing and slug != ALL:
+                self._forget(slug)
+        return slugs
+
+    def rebuild(self, slugs: Iterable[str], entries: Iterable[FileEntry]) -> None:
+        """Sort these listings anew from every published entry: one sort instead of an insort each."""
+        fresh: dict[str, list[ListingKey]] = {slug: [] for slug in slugs}
+        everything = fresh.get(ALL)
+        for entry in entries:
+            key = listing_key(entry)
+            if everything is not None:
+                everything.append(key)
+            if entry.category_slug in fresh:
+                fresh[entry.category_slug].append(key)
+        for slug, listing in fresh.items():
+            listing.sort()
+            if listing or slug == ALL:
+                self.keys[slug] = listing
+            else:
+                self._forget(slug)
+
+    def _forget(self, slug: str) -> None:
+        self.keys.pop(slug, None)
+        self.names.pop(slug, None)
+        self._versions.pop(slug, None)
+
+    def version(self, slug: str = ALL) -> str:
+        """A digest of the listing's content: equal in every process for the same files."""
+        xor, count = self._versions.get(slug, (0, 0))
+        return f"{xor:016x}.{count}"
+
+    def count(self, slug: str = ALL) -> int:
+        return len(self.keys.get(slug, ()))
+
+    def window(self, slug: str, start: int, stop: int) -> list[ListingKey]:
+        """The keys from ``start`` to ``stop`` of a listing (KeyError: no such listing)."""
+        return self.keys[slug][start:stop]
+
+    def newest(self, slug: str = ALL) -> float | None:
+        """The newest dated article's publication time in a listing, or None."""
+        for key in self.keys.get(slug, [])[:1]:
+            if not key.undated:
+                return -key.age
+        return None
+
+    def sections(self) -> list[tuple[str, str, int]]:
+        """(slug, name, article count) of every section, by name."""
+        found = [(slug, self.names[slug], len(keys)) for slug, keys in self.keys.items() if slug != ALL]
+        return sorted(found, key=lambda item: (item[1].casefold(), item[0]))

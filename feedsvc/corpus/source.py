@@ -1,0 +1,140 @@
+"""Where articles come from: a folder of exported `.txt` files, listed with a stamp each and read one by one."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from array import array
+from functools import partial
+from typing import Callable, NamedTuple, Protocol
+
+from feedsvc.articles import Article, ArticleParseError, parse_article
+from feedsvc.articles.categories import Vocabulary
+from feedsvc.corpus.entry import FileEntry
+from feedsvc.corpus.store import encode
+
+Encoded = tuple[FileEntry, "str | None"]  # an entry and its article as the store keeps it (None: no article)
+
+
+class Listing(NamedTuple):
+    """What a source holds now: names with their size and stamp, and the names it refuses."""
+
+    names: list[str]
+    sizes: array
+    stamps: array
+    skipped: dict[str, str]
+
+
+class Source(Protocol):
+    """A corpus the index can scan and read: the folder is the first one."""
+
+    location: str
+
+    def list(self) -> Listing: ...
+
+    def read(self, name: str) -> tuple[FileEntry, Article | None]: ...
+
+    def batch_reader(self) -> Callable[[list[str]], list[Encoded]]:
+        """A picklable function that reads many names, for a helper process."""
+        ...
+
+
+def fingerprint(name: str, data: bytes) -> int:
+    """A 63-bit digest of a file's name and bytes: what listing versions are made of."""
+    digest = hashlib.blake2b(data, digest_size=8, person=b"feedsvc1", key=name.encode("utf-8", "replace")[:64])
+    return int.from_bytes(digest.digest(), "big") >> 1
+
+
+def file_stamp(info: os.stat_result) -> int:
+    """One number for a file's mtime, ctime and inode: an edit that keeps the size and puts
+    the old mtime back (os.utime, tar, an exporter stamping the article date) still moves
+    ctime, which nobody can set, and a file renamed over another has a new inode."""
+    return hash((info.st_mtime_ns, info.st_ctime_ns, info.st_ino))  # ints hash the same in every process
+
+
+class FolderSource:
+    """A folder of `.txt` exports; a file's name without `.txt` is its article's id."""
+
+    def __init__(self, folder: str | os.PathLike, max_file_bytes: int = 2 * 1024 * 1024,
+                 vocabulary: Vocabulary | None = None):
+        self.location = str(folder)
+        self.max_file_bytes = max_file_bytes
+        self.vocabulary = vocabulary or Vocabulary()
+
+    def list(self) -> Listing:
+        return list_folder(self.location)
+
+    def read(self, name: str) -> tuple[FileEntry, Article | None]:
+        return read_file(self.location, name, self.max_file_bytes, self.vocabulary)
+
+    def batch_reader(self) -> Callable[[list[str]], list[Encoded]]:
+        return partial(read_batch, self.location, self.max_file_bytes, self.vocabulary.names)
+
+
+def read_file(folder: str, name: str, size_cap: int, vocabulary: Vocabulary) -> tuple[FileEntry, Article | None]:
+    """Read and parse one file into its entry (with the error, if any) and its article."""
+    path = os.path.join(folder, name)
+    try:
+        # O_NOFOLLOW: a symlink swapped in after the scan is still not followed.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return FileEntry(name, 0, 0, 0, error="not a regular file"), None
+            if info.st_size > size_cap:
+                return FileEntry(name, info.st_size, file_stamp(info), 0,
+                                 error=f"file too large ({info.st_size} bytes, limit {size_cap})"), None
+            data = handle.read(size_cap + 1)
+    except OSError as exc:
+        return FileEntry(name, 0, 0, 0, error=f"cannot read the file ({exc.strerror or exc})"), None
+    base = FileEntry(name, info.st_size, file_stamp(info), fingerprint(name, data))
+    try:
+        article = parse_article(name[:-4], data, vocabulary, source_name=name)
+    except ArticleParseError as exc:
+        return base.skipped(exc.reason), None
+    published_at = article.published.timestamp() if article.published else None
+    entry = FileEntry(base.name, base.size, base.file_stamp, base.fingerprint, article.id, article.category,
+                      article.category_slug, published_at)
+    return entry, article
+
+
+def read_batch(folder: str, size_cap: int, categories: tuple[str, ...], names: list[str]) -> list[Encoded]:
+    """:func:`read_file` for many names, articles encoded for the store (cheap to send between processes)."""
+    vocabulary = Vocabulary(categories)
+    found: list[Encoded] = []
+    for name in names:
+        entry, article = read_file(folder, name, size_cap, vocabulary)
+        found.append((entry, encode(article) if article is not None else None))
+    return found
+
+
+def list_folder(folder: str) -> Listing:
+    """Names, sizes and stamps of the regular `.txt` files in a folder, and the files skipped."""
+    names: list[str] = []
+    sizes, stamps = array("q"), array("q")  # compact: cheap to send back from a helper process
+    skipped: dict[str, str] = {}
+    # Iterated, not listed: 100,000 DirEntry objects at once would stay in the heap.
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if not name.lower().endswith(".txt") or name.startswith("."):
+                continue
+            if not name.isascii():
+                try:
+                    name.encode("utf-8")
+                except UnicodeEncodeError:
+                    skipped[name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")] = "file name is not UTF-8"
+                    continue
+            try:
+                if entry.is_symlink():
+                    skipped[name] = "symbolic link, not followed"
+                    continue
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue  # vanished between listing and stat
+            if stat.S_ISREG(info.st_mode):
+                names.append(name)
+                sizes.append(info.st_size)
+                stamps.append(file_stamp(info))
+    return Listing(names, sizes, stamps, skipped)

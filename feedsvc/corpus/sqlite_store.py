@@ -1,0 +1,201 @@
+"""The persistent parse index: one SQLite file that every worker of a service shares."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Iterator
+
+from feedsvc.articles import Article
+from feedsvc.corpus.coordination import Coordinator
+from feedsvc.corpus.entry import FileEntry
+from feedsvc.corpus.store import STORE_ERRORS, MemoryStore, Store, decode
+
+log = logging.getLogger(__name__)
+
+LAYOUT = "feedsvc-index-8"  # bump when the tables change
+_CHANGES_KEPT = 200_000
+_COLUMNS = "name, size, file_stamp, fingerprint, id, category, category_slug, published_at, error"
+
+
+def _parser_digest() -> str:
+    # The parser's own source is part of the schema: an index written by another
+    # parser version is rebuilt, never trusted, without anyone remembering to bump.
+    digest = hashlib.sha256()
+    package = resources.files("feedsvc.articles")
+    for entry in sorted(package.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith((".py", ".txt")):
+            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+SCHEMA = f"{LAYOUT}:{_parser_digest()}"
+
+
+def _entry(values: tuple) -> FileEntry:
+    return FileEntry(*values)
+
+
+def _values(entry: FileEntry) -> tuple:
+    return (entry.name, entry.size, entry.file_stamp, entry.fingerprint, entry.id, entry.category,
+            entry.category_slug, entry.published_at, entry.error)
+
+
+class SqliteStore:
+    """A restart reparses only the files that changed. File entries and article bodies are two
+    tables, so a start reads only the small entries; bodies are read a page at a time."""
+
+    persistent = True
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self.identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+        try:
+            self._open_checked()
+        except sqlite3.DatabaseError as exc:
+            # A corrupt or foreign file is rebuilt from the corpus, never trusted.
+            log.warning("parse index %s is unreadable (%s): rebuilding it", self.path, exc)
+            self._local.conn = None
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
+            self._open_checked()
+        info = os.stat(self.path)
+        self.identity = (info.st_dev, info.st_ino)
+
+    def is_current(self) -> bool:
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return False
+        return (info.st_dev, info.st_ino) == self.identity
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _transaction(self, kind: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        conn.execute(f"BEGIN {kind}")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:  # SQLite may have rolled back already (disk full)
+                conn.execute("ROLLBACK")
+            raise
+
+    def _open_checked(self) -> None:
+        verdict = self._connect().execute("PRAGMA quick_check").fetchone()
+        if verdict != ("ok",):
+            raise sqlite3.DatabaseError(f"quick_check says {verdict}")
+        with self._transaction() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            found = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if found is None or found[0] != SCHEMA:
+                _create_tables(conn)
+
+    def rows(self) -> list[FileEntry]:
+        return [_entry(values) for values in self._connect().execute(f"SELECT {_COLUMNS} FROM files")]
+
+    def put(self, items: list[tuple[FileEntry, str | None]]) -> None:
+        with self._transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?)", [_values(e) for e, _ in items])
+            conn.executemany("INSERT OR REPLACE INTO bodies VALUES (?,?)",
+                             [(e.name, record) for e, record in items if record is not None])
+            conn.executemany("DELETE FROM bodies WHERE name = ?", [(e.name,) for e, record in items if record is None])
+            _log_changes(conn, [e.name for e, _ in items])
+
+    def delete(self, entries: list[FileEntry]) -> None:
+        with self._transaction() as conn:
+            names = [(e.name,) for e in entries]
+            conn.executemany("DELETE FROM files WHERE name = ?", names)
+            conn.executemany("DELETE FROM bodies WHERE name = ?", names)
+            _log_changes(conn, [e.name for e in entries])
+
+    def last_change(self) -> int:
+        return self._connect().execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+
+    def changed_since(self, seq: int) -> tuple[int, dict[str, FileEntry | None] | None]:
+        with self._transaction("") as conn:  # one snapshot for the three reads
+            last, first = conn.execute("SELECT coalesce(max(seq), 0), coalesce(min(seq), 0) FROM changes").fetchone()
+            if last == seq:
+                return last, {}
+            if first > seq + 1:
+                return last, None
+            names = [n for (n,) in conn.execute("SELECT DISTINCT name FROM changes WHERE seq > ?", (seq,))]
+            found: dict[str, FileEntry | None] = dict.fromkeys(names)
+            for start in range(0, len(names), 500):
+                chunk = names[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for values in conn.execute(f"SELECT {_COLUMNS} FROM files WHERE name IN ({marks})", chunk):
+                    found[values[0]] = _entry(values)
+            return last, found
+
+    def set_note(self, key: str, value: str) -> None:
+        with self._transaction() as conn:
+            if conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone() != (value,):
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+                _log_changes(conn, [""])  # "" names no file: it only moves the sequence on
+
+    def note(self, key: str) -> str | None:
+        found = self._connect().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return found[0] if found else None
+
+    def articles(self, names: list[str]) -> dict[str, Article]:
+        found: dict[str, Article] = {}
+        conn = self._connect()
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for name, raw in conn.execute(f"SELECT name, article FROM bodies WHERE name IN ({marks})", chunk):
+                found[name] = decode(raw)
+        return found
+
+
+def _create_tables(conn: sqlite3.Connection) -> None:
+    for table in ("files", "bodies", "changes"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+    conn.execute(
+        "CREATE TABLE files (name TEXT PRIMARY KEY, size INTEGER, file_stamp INTEGER, fingerprint INTEGER,"
+        " id TEXT, category TEXT, category_slug TEXT, published_at REAL, error TEXT) WITHOUT ROWID"
+    )
+    conn.execute("CREATE TABLE bodies (name TEXT PRIMARY KEY, article TEXT NOT NULL)")
+    # One line per file written or deleted: how the workers that do not scan learn what
+    # the scanning one changed (see changed_since).
+    conn.execute("CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL)")
+    conn.execute("DELETE FROM meta")
+    conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
+
+
+def _log_changes(conn: sqlite3.Connection, names: list[str]) -> None:
+    conn.executemany("INSERT INTO changes (name) VALUES (?)", [(n,) for n in names])
+    # Keep the log bounded; a reader that fell further behind rereads every entry.
+    conn.execute("DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?", (_CHANGES_KEPT,))
+
+
+def open_store(path: Path | None, coordinator: Coordinator | None = None) -> Store:
+    """The SQLite index at ``path``, or memory when there is no path or it cannot be written."""
+    if path is None:
+        return MemoryStore()
+    coordinator = coordinator or Coordinator(path)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Every worker opens the index at once: one at a time checks, creates or rebuilds it.
+        with coordinator.opening():
+            return SqliteStore(Path(path))
+    except STORE_ERRORS as exc:
+        log.warning("cannot keep a parse index at %s (%s): working in memory", path, exc)
+        return MemoryStore()

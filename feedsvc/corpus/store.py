@@ -1,0 +1,117 @@
+"""Where parsed articles live: the :class:`Store` protocol, the article codec and the memory store."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from feedsvc.articles import Article
+from feedsvc.corpus.entry import FileEntry
+
+# What a failing store raises: the indexer then reopens or replaces it.
+STORE_ERRORS = (sqlite3.Error, OSError)
+
+
+class Store(Protocol):
+    """The parse index: every file's entry, its article, and a log of what changed."""
+
+    persistent: bool  # shared with other processes and kept across restarts
+    path: Path | None
+
+    def rows(self) -> list[FileEntry]: ...
+
+    def put(self, items: list[tuple[FileEntry, str | None]]) -> None:
+        """Store entries with their article as :func:`encode` made it (None: no article)."""
+
+    def delete(self, entries: list[FileEntry]) -> None: ...
+
+    def articles(self, names: list[str]) -> dict[str, Article]:
+        """The stored articles of these files, by file name."""
+
+    def last_change(self) -> int:
+        """The sequence number of the latest change (0: none yet)."""
+
+    def changed_since(self, seq: int) -> tuple[int, dict[str, FileEntry | None] | None]:
+        """(latest seq, {file: its entry, or None if deleted}) after ``seq``; None when the log is too short."""
+
+    def set_note(self, key: str, value: str) -> None: ...
+
+    def note(self, key: str) -> str | None: ...
+
+    def is_current(self) -> bool:
+        """Whether the store is still the one at its path (not deleted or replaced)."""
+
+
+def encode(article: Article) -> str:
+    """An article as the JSON text the index stores."""
+    record = article.to_json()
+    record.update(body=list(article.body), source=article.source)
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(raw: str) -> Article:
+    """The inverse of :func:`encode`."""
+    record = json.loads(raw)
+    published = record["published"]
+    return Article(
+        id=record["id"],
+        title=record["title"],
+        category=record["category"],
+        category_slug=record["category_slug"],
+        authors=tuple(record["authors"]),
+        body=tuple(record["body"]),
+        summary=record["summary"],
+        published=datetime.fromisoformat(published) if published else None,
+        date_precision=record["date_precision"],
+        warnings=tuple(record["warnings"]),
+        source=record["source"],
+    )
+
+
+class MemoryStore:
+    """Keeps every article in memory: the fallback when no index file can be written."""
+
+    persistent = False  # nothing survives the process, and no other process sees it
+    path = None
+
+    def __init__(self) -> None:
+        self._rows: dict[str, FileEntry] = {}
+        self._articles: dict[str, str] = {}
+        self._notes: dict[str, str] = {}
+
+    def rows(self) -> list[FileEntry]:
+        return list(self._rows.values())
+
+    def put(self, items: list[tuple[FileEntry, str | None]]) -> None:
+        for entry, record in items:
+            self._rows[entry.name] = entry
+            if record is None:
+                self._articles.pop(entry.name, None)
+            else:
+                self._articles[entry.name] = record
+
+    def delete(self, entries: list[FileEntry]) -> None:
+        for entry in entries:
+            self._rows.pop(entry.name, None)
+            self._articles.pop(entry.name, None)
+
+    def articles(self, names: list[str]) -> dict[str, Article]:
+        return {n: decode(self._articles[n]) for n in names if n in self._articles}
+
+    def last_change(self) -> int:
+        return 0  # nobody follows a private store
+
+    def changed_since(self, seq: int) -> tuple[int, dict[str, FileEntry | None] | None]:
+        return 0, {}
+
+    def set_note(self, key: str, value: str) -> None:
+        self._notes[key] = value
+
+    def note(self, key: str) -> str | None:
+        return self._notes.get(key)
+
+    def is_current(self) -> bool:
+        return True

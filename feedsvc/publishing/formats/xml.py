@@ -1,0 +1,21 @@
+"""What RSS and Atom share: the feedgen channel fields and the atom:link names."""
+
+from __future__ import annotations
+
+from feedgen.feed import FeedGenerator
+
+from feedsvc.publishing.formats.page import GENERATOR, FeedPage, feed_updated
+
+ATOM_LINK = "{http://www.w3.org/2005/Atom}link"
+
+
+def generator(page: FeedPage) -> FeedGenerator:
+    """The channel/feed fields both XML formats share; links are format-specific."""
+    fg = FeedGenerator()
+    fg.id(page.feed_id)
+    fg.title(page.title)
+    fg.description(page.description or page.title)  # also atom:subtitle; RSS requires one
+    fg.language(page.language)  # also xml:lang on <feed>
+    fg.generator(GENERATOR)
+    fg.updated(feed_updated(page))  # also lastBuildDate; feedgen defaults both to now
+    return fg

@@ -1,0 +1,44 @@
+"""What every document says about the site, and where each document lives (its path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from feedsvc.corpus.listings import ALL
+
+
+@dataclass(frozen=True)
+class Site:
+    """The site's own fields; none of them comes from a request."""
+
+    title: str
+    description: str
+    tag_authority: str  # "kontumtv.vn,2021": RFC 4151 authority and date
+    default_limit: int = 50
+    max_age: int = 300
+
+    def entry_id(self, article_id: str) -> str:
+        """The permanent id of an article in every format: built from its id alone."""
+        return f"tag:{self.tag_authority}:article:{quote(article_id, safe='')}"
+
+    def feed_id(self, slug: str) -> str:
+        return f"tag:{self.tag_authority}:feed:{slug or 'all'}"
+
+
+def feed_path(slug: str, fmt: str) -> str:
+    return f"/feeds/{slug or 'all'}.{fmt}"
+
+
+def article_path(article_id: str) -> str:
+    return "/articles/" + quote(article_id, safe="")
+
+
+def category_path(slug: str) -> str:
+    return "/categories/" + slug if slug != ALL else "/"
+
+
+def with_query(path: str, limit: int | None = None, page: int | None = None) -> str:
+    """A path with the paging parameters in canonical order, only those given."""
+    query = urlencode([(k, v) for k, v in (("limit", limit), ("page", page)) if v is not None])
+    return f"{path}?{query}" if query else path
