@@ -101,5 +101,6 @@ def render_times(repository: Catalog, rounds: int, calls: int = 2) -> tuple[dict
             for _ in range(calls):
                 render(page)
             found[name].append((time.perf_counter() - started) / calls)
-    ratios = {name: statistics.median(a / b for a, b in zip(found["ours"], found[name])) for name in ("feedgen", "django")}
+    ratios = {name: statistics.median(a / b for a, b in zip(found["ours"], found[name]))
+              for name in ("feedgen", "django")}
     return {name: statistics.median(values) for name, values in found.items()}, ratios

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         from feedsvc.check import run_check
 
-        return run_check(Path(args.dir or config["CORPUS_DIR"]), config, as_json=args.json)
+        return run_check(Path(str(args.dir or config["CORPUS_DIR"])), config, as_json=args.json)
     if args.command == "serve":
         from feedsvc.web.serve import exec_gunicorn
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 PREFIX = "FEEDSVC_"
 BUNDLED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -27,22 +27,11 @@ KNOWN_NS = {ATOM, CONTENT, DC, XHTML, "http://purl.org/dc/terms/", "http://purl.
             "http://purl.org/syndication/thread/1.0", "http://www.itunes.com/dtds/podcast-1.0.dtd",
             "http://search.yahoo.com/mrss/"}  # subset of base.py `namespaces`; others -> UnknownNamespace
 SELF_TYPES = ("application/atom+xml", "application/rss+xml", "application/rdf+xml")  # link.py SelfNotAtom
-RELS = set("alternate current describedby edit edit-media enclosure first hub last license next next-archive "
-           "payment prev-archive previous related replies search self service up via".split())  # link.py
+RELS = set(["alternate", "current", "describedby", "edit", "edit-media", "enclosure", "first", "hub", "last", "license", "next", "next-archive", "payment", "prev-archive", "previous", "related", "replies", "search", "self", "service", "up", "via"])  # link.py
 RFC5005 = {"current", "first", "last", "next", "next-archive", "prev-archive", "previous"}
-HTML_TAGS = set("""a abbr acronym address applet area article aside audio b base basefont bdi bdo big blockquote
- body br button canvas caption center cite code col colgroup command comment data datagrid datalist dd del details
- dfn dialog dir div dl dt em embed eventsource fieldset figcaption figure font footer form frame frameset h1 h2 h3
- h4 h5 h6 head header hgroup hr html i iframe img input ins isindex kbd label legend li link listing m main map mark
- menu meta meter nav noframes noscript object ol optgroup option output p param picture plaintext pre progress q rp
- rt ruby s samp script section select slot small source span strike strong style sub summary sup table tbody td
- template textarea tfoot th thead time title tr track tt u ul var video wbr xmp""".split())
-RISKY = set("applet base basefont bdo body comment embed frame frameset head html iframe isindex link listing meta "
-            "noframes object param plaintext script slot style title xmp".split())  # -> SecurityRisk
-SAFE_ATTRS = set("""abbr align alt border cellpadding cellspacing cite class colspan coords crossorigin datetime
- decoding dir download headers height hidden href hreflang id lang loading longdesc media name nowrap poster preload
- referrerpolicy rel rev rowspan scope shape sizes span src srcset srclang start summary tabindex target title type
- usemap valign value width xml:lang xmlns""".split())  # policy: subset of the validator's acceptable_attributes
+HTML_TAGS = set(["a", "abbr", "acronym", "address", "applet", "area", "article", "aside", "audio", "b", "base", "basefont", "bdi", "bdo", "big", "blockquote", "body", "br", "button", "canvas", "caption", "center", "cite", "code", "col", "colgroup", "command", "comment", "data", "datagrid", "datalist", "dd", "del", "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em", "embed", "eventsource", "fieldset", "figcaption", "figure", "font", "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i", "iframe", "img", "input", "ins", "isindex", "kbd", "label", "legend", "li", "link", "listing", "m", "main", "map", "mark", "menu", "meta", "meter", "nav", "noframes", "noscript", "object", "ol", "optgroup", "option", "output", "p", "param", "picture", "plaintext", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp", "script", "section", "select", "slot", "small", "source", "span", "strike", "strong", "style", "sub", "summary", "sup", "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var", "video", "wbr", "xmp"])
+RISKY = set(["applet", "base", "basefont", "bdo", "body", "comment", "embed", "frame", "frameset", "head", "html", "iframe", "isindex", "link", "listing", "meta", "noframes", "object", "param", "plaintext", "script", "slot", "style", "title", "xmp"])  # -> SecurityRisk
+SAFE_ATTRS = set(["abbr", "align", "alt", "border", "cellpadding", "cellspacing", "cite", "class", "colspan", "coords", "crossorigin", "datetime", "decoding", "dir", "download", "headers", "height", "hidden", "href", "hreflang", "id", "lang", "loading", "longdesc", "media", "name", "nowrap", "poster", "preload", "referrerpolicy", "rel", "rev", "rowspan", "scope", "shape", "sizes", "span", "src", "srcset", "srclang", "start", "summary", "tabindex", "target", "title", "type", "usemap", "valign", "value", "width", "xml:lang", "xmlns"])  # policy: subset of the validator's acceptable_attributes
 URL_ATTRS = {"href", "src", "poster", "cite", "longdesc", "srcset", "action", "background"}
 NOT_HTML = [(r"<(?![A-Za-z/!?])", "bare '<'"), (r"&(?!#\d+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)", "bare '&'"),
             (r"<(?!(?:area|br|col|hr|img|input|source|track|wbr)\b)[A-Za-z][^<>]*/>", "self-closed non-void tag"),
@@ -52,7 +41,7 @@ LABEL, SPEC = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", r"[\w;/?:@&=+$.!~*'()%,\-]*"
 TAG = re.compile(rf"tag:(?:[a-z0-9._\-]+@)?{LABEL}(?:\.{LABEL})*,(\d{{4}})(?:-(\d\d)(?:-(\d\d))?)?:{SPEC}(?:#{SPEC})?",
                  re.ASCII)  # RFC 4151 §2.1 + validators.py rfc2396.tag_re (lowercase authority)
 LANG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")  # the validator checks the ISO 639 primary subtag
-MONTHS, DAYS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), "Mon Tue Wed Thu Fri Sat Sun".split()
+MONTHS, DAYS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 RFC822 = re.compile(r"(?:(%s), )?(\d\d?) (%s) (\d{4}) (\d\d):(\d\d)(?::(\d\d))? ([+-])(\d\d)([03]0)"
                     % ("|".join(DAYS), "|".join(MONTHS)))  # validators.py rfc822.rfc2822_re, numeric zone
 RFC3339 = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)")  # validators.py rfc3339
@@ -76,7 +65,7 @@ def _date(v, w, o, rss):
             raise ValueError("want 'Ddd, DD Mon YYYY HH:MM:SS +HHMM'" if rss else "want YYYY-MM-DDTHH:MM:SS(Z|+HH:MM)")
     except ValueError as e:
         return o("InvalidRFC2822Date/ProblematicalRFC822Date" if rss else "InvalidRFC3339Date", w, f"{v!r}: {e}")
-    if d.year < 1990 or d > datetime.now(timezone.utc) + timedelta(minutes=10 if rss else 1440):
+    if d.year < 1990 or d > datetime.now(UTC) + timedelta(minutes=10 if rss else 1440):
         o("ImplausibleDate", w, repr(v))
 
 def _tag(v, w, o):
@@ -347,9 +336,9 @@ def lint_json(data: bytes, fetched_url: str) -> list[str]:
         return [f"{J}: want an object with an items array"]
     _chars("\n".join(_strings(doc)), "document", o)
     doc.get("version") == "https://jsonfeed.org/version/1.1" or o(J, "version", repr(doc.get("version")))
-    isinstance(doc.get("title"), str) and doc["title"].strip() or o(J, "title", "required non-empty string")
+    (isinstance(doc.get("title"), str) and doc["title"].strip()) or o(J, "title", "required non-empty string")
     fu = doc.get("feed_url")
-    isinstance(fu, str) and _canon(fu) == _canon(fetched_url) or o(J, "feed_url", f"{fu!r} != {fetched_url!r}")
+    (isinstance(fu, str) and _canon(fu) == _canon(fetched_url)) or o(J, "feed_url", f"{fu!r} != {fetched_url!r}")
     for k in [k for k in ("home_page_url", "feed_url", "next_url", "icon", "favicon") if isinstance(doc.get(k), str)]:
         _url(doc[k], f"feed.{k}", o)
     ids = set()
@@ -359,7 +348,7 @@ def lint_json(data: bytes, fetched_url: str) -> list[str]:
             o(J, w, "must be an object")
             continue
         iid, html, txt = it.get("id"), it.get("content_html"), it.get("content_text")
-        isinstance(iid, str) and iid.strip() and iid not in ids or o(J, f"{w}.id", f"{iid!r}: unique non-empty string")
+        (isinstance(iid, str) and iid.strip() and iid not in ids) or o(J, f"{w}.id", f"{iid!r}: unique non-empty string")
         ids.add(str(iid))
         isinstance(html, str) or isinstance(txt, str) or o(J, w, "needs content_html or content_text")
         isinstance(html, str) and _html(html, f"{w}.content_html", o)
@@ -371,7 +360,7 @@ def lint_json(data: bytes, fetched_url: str) -> list[str]:
     for w, obj in [("feed", doc)] + objs:
         "author" not in obj or o(J, f"{w}.author", "deprecated, use authors")
         au = obj.get("authors", [])
-        isinstance(au, list) and all(isinstance(a, dict) and {"name", "url", "avatar"} & set(a) for a in au) \
+        (isinstance(au, list) and all(isinstance(a, dict) and {"name", "url", "avatar"} & set(a) for a in au)) \
             or o(J, f"{w}.authors", "must be a list of objects with name/url/avatar")
     return o
 

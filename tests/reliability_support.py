@@ -231,7 +231,8 @@ class Gunicorn:
         self.log_path = self.workdir / f"gunicorn-{self.port}.log"
         self.index_path = index_path if index_path is not None else str(self.workdir / "index.sqlite3")
         base = {k: v for k, v in os.environ.items()
-                if not k.startswith(("FEEDSVC_", "GUNICORN_", "FORWARDED_ALLOW")) and k not in ("PORT", "WEB_CONCURRENCY")}
+                if not k.startswith(("FEEDSVC_", "GUNICORN_", "FORWARDED_ALLOW"))
+                and k not in ("PORT", "WEB_CONCURRENCY")}
         base["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), base.get("PATH", "/usr/bin:/bin")])
         # gunicorn 27 opens a control socket under $XDG_RUNTIME_DIR: one per server (short path).
         self.runtime_dir = tempfile.mkdtemp(prefix="fsr-")
@@ -250,7 +251,7 @@ class Gunicorn:
         self.preexec_fn = preexec_fn
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         self.start()
         return self
 

@@ -77,7 +77,7 @@ class Server:
 
     # -- life cycle --------------------------------------------------------------------------
 
-    def start(self, timeout: float = BOOT_TIMEOUT) -> "Server":
+    def start(self, timeout: float = BOOT_TIMEOUT) -> Server:
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.process = subprocess.Popen(
                 ["bash", "-c", self.command], cwd=ROOT, env=self.env, stdout=out, stderr=err,
@@ -172,7 +172,7 @@ class Server:
                 self.process.wait(5)
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc) -> None:

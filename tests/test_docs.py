@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import ROOT
+
 from feedsvc.settings import PREFIX, SETTINGS, SettingError, load
 
 README = (ROOT / "README.md").read_text("utf-8")

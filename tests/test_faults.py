@@ -27,9 +27,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from reliability_support import (
+    Gunicorn,
+    LoadProcess,
+    article_text,
+    body_problem,
+    copy_corpus,
+    expected_articles,
+    get,
+    report,
+    wait_converged,
+)
 
-from reliability_support import (Gunicorn, LoadProcess, article_text, body_problem, copy_corpus, expected_articles,
-                                 get, report, wait_converged)
+pytestmark = pytest.mark.e2e  # real gunicorn, real signals, faults injected into running processes
 
 
 def _ignore_sigxfsz():
@@ -91,7 +101,7 @@ def test_a_worker_killed_mid_load_is_replaced_and_only_its_requests_fail(tmp_pat
                 kills.append((time.time(), victim))
                 os.kill(victim, signal.SIGKILL)
                 began = time.monotonic()
-                after = _wait_for(lambda: (lambda now: now if len(now) == 2 and victim not in now else None)(
+                after = _wait_for(lambda gone=victim: (lambda now: now if len(now) == 2 and gone not in now else None)(
                     server.worker_pids()), timeout=15)
                 assert after, f"worker {victim} was not replaced"
                 replaced_in.append(time.monotonic() - began)
@@ -172,7 +182,7 @@ def test_sigterm_lets_in_flight_downloads_finish_under_load(tmp_path):
     corpus = _big_corpus(tmp_path / "corpus")
     path = "/feeds/all.json?limit=200"
     with Gunicorn(tmp_path, corpus, workers=2) as server:
-        status, headers, reference = get(server.port, path)
+        status, _, reference = get(server.port, path)
         assert status == 200 and len(reference) > 2_000_000
         load = LoadProcess(server.port, duration=2.5, connections=4, seed=5)
         try:
@@ -196,8 +206,10 @@ def test_sigterm_lets_in_flight_downloads_finish_under_load(tmp_path):
         log = server.log()
     for raw in answers:
         head, _, body = raw.partition(b"\r\n\r\n")
-        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
-        assert length == len(body) == len(reference) and hashlib.sha256(body).digest() == hashlib.sha256(reference).digest()
+        length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length")))
+        assert length == len(body) == len(reference)
+        assert hashlib.sha256(body).digest() == hashlib.sha256(reference).digest()
         assert body_problem("application/feed+json", body) is None
     assert code == 0 and elapsed < 20, (code, elapsed, log[-3000:])
     assert figures["5xx"] == 0, figures["server_errors"]

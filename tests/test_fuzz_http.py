@@ -10,15 +10,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-
 from reliability_support import body_problem, copy_corpus, report
+
+pytestmark = pytest.mark.e2e  # 1,200 generated requests: exhaustive, not quick
 
 SETTINGS = settings(max_examples=400, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -100,7 +101,7 @@ raw_queries = st.one_of(
 latin1 = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
                  max_size=80)
 moments = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
-                       timezones=st.just(timezone.utc))
+                       timezones=st.just(UTC))
 dates = st.one_of(moments.map(lambda m: format_datetime(m, usegmt=True)),
                   moments.map(lambda m: m.strftime("%A, %d-%b-%y %H:%M:%S GMT")),
                   moments.map(lambda m: m.strftime("%a %b %d %H:%M:%S %Y")),
@@ -156,5 +157,5 @@ def test_a_304_answers_exactly_the_tags_and_dates_it_should(fuzz_client):
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert fuzz_client.get("/feeds/all.atom", headers={"If-None-Match": etag}).status_code == 304
     assert fuzz_client.get("/feeds/all.atom", headers={"If-Modified-Since": modified}).status_code == 304
-    later = format_datetime(datetime(2023, 9, 26, 17, tzinfo=timezone.utc) - timedelta(seconds=1), usegmt=True)
+    later = format_datetime(datetime(2023, 9, 26, 17, tzinfo=UTC) - timedelta(seconds=1), usegmt=True)
     assert fuzz_client.get("/feeds/all.atom", headers={"If-Modified-Since": later}).status_code == 200

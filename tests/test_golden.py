@@ -31,6 +31,7 @@ def test_seed_feeds_match_the_golden_files(name):
     assert render_all()[name] == (GOLDEN / name).read_bytes()
 
 
+@pytest.mark.e2e
 def test_a_second_process_renders_the_same_bytes(tmp_path):
     import subprocess
     import sys

@@ -22,9 +22,11 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from server import Server
 
 from feedsvc.web.serve import COMMAND
-from server import Server
+
+pytestmark = pytest.mark.e2e  # the Procfile under a real gunicorn
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

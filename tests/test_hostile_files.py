@@ -425,6 +425,7 @@ def test_files_churning_while_the_index_reloads(app, client, corpus):
            failures=0)
 
 
+@pytest.mark.e2e
 def test_check_and_a_real_gunicorn_report_every_hostile_file_together(tmp_path):
     corpus = copy_corpus(tmp_path / "corpus")
     expectations = [maker(corpus) for maker in MAKERS]

@@ -242,6 +242,7 @@ RAW = [
 ]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name, data, statuses", RAW, ids=[case[0] for case in RAW])
 def test_raw_hostile_requests_against_gunicorn(served, name, data, statuses):
     answer = raw_http(served.port, data)
@@ -256,6 +257,7 @@ def test_raw_hostile_requests_against_gunicorn(served, name, data, statuses):
         assert b"<script>" not in answer.body and b'"><' not in answer.body
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("headers", POISON + [{"Host": "localhost", "X-Forwarded-Proto": "https",
                                                "X-Forwarded-Host": "evil.example"}], ids=lambda h: "+".join(h))
 def test_forwarded_headers_cannot_poison_self_links_on_gunicorn(served, headers):
@@ -269,12 +271,14 @@ def test_forwarded_headers_cannot_poison_self_links_on_gunicorn(served, headers)
     assert b"evil" not in body and b"https://127.0.0.1" not in body
 
 
+@pytest.mark.e2e
 def test_an_absolute_form_request_target_does_not_override_the_host_for_links(served):
     answer = raw_http(served.port, request("GET http://evil.example/feeds/all.atom HTTP/1.1"))
     assert answer.status in (200, 400)
     assert b"evil.example" not in answer.body
 
 
+@pytest.mark.e2e
 def test_the_service_is_unharmed_after_the_barrage(served):
     failures = 0
     for name, data, statuses in RAW * 2:
@@ -289,6 +293,7 @@ def test_the_service_is_unharmed_after_the_barrage(served):
     assert failures == 0
 
 
+@pytest.mark.e2e
 def test_a_script_name_header_is_not_a_500(served):
     answer = raw_http(served.port, request("GET /feeds/all.atom HTTP/1.1", "SCRIPT_NAME: /evil"))
     assert answer.status is not None and answer.status < 500, answer.raw[:300]

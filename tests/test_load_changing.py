@@ -7,7 +7,10 @@ run, standalone and with a table: ``python bench/load_changing.py``.
 
 from __future__ import annotations
 
+import pytest
 from reliability_support import failures, report, run_changing_load
+
+pytestmark = pytest.mark.e2e  # 30 s of load on a real gunicorn
 
 LOAD_SECONDS = 30.0
 

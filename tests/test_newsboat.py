@@ -19,9 +19,10 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-
 from server import Server
 from test_gunicorn import ARTICLE, EXPECTED, SLUGS, TAG, expected_ids, expected_slugs, write_atomically
+
+pytestmark = pytest.mark.e2e  # a real feed reader polling a real server
 
 ICT = timezone(timedelta(hours=7))
 INTERVAL = 0.5

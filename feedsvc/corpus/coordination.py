@@ -18,9 +18,10 @@ from __future__ import annotations
 import fcntl
 import logging
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 log = logging.getLogger(__name__)
 

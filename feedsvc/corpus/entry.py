@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 
@@ -23,7 +24,7 @@ class FileEntry:
         """The same file, unpublished for ``reason``."""
         return FileEntry(self.name, self.size, self.file_stamp, self.fingerprint, error=reason)
 
-    def interned(self, intern) -> FileEntry:
+    def interned(self, intern: Callable[[str], str]) -> FileEntry:
         """The entry with its category strings passed through ``intern`` (sys.intern)."""
         if self.category is None or self.category_slug is None:
             return self

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from feedsvc.corpus.catalog import Catalog
 from feedsvc.corpus.coordination import Coordinator
@@ -124,9 +124,9 @@ class Indexer:
             if len(known) >= PARALLEL_FROM and self.workers > 1:
                 # A stat per file is most of a scan (0.65 s of CPU for 100k files here):
                 # a helper process pays it, so this worker's GIL stays with its requests.
-                listing = self._lister.run(source.list)
+                listing = self._lister.run(source.listing)
             else:
-                listing = source.list()
+                listing = source.listing()
         except OSError as exc:
             log.error("cannot list the corpus folder %s: %s", source.location, exc)
             return dict.fromkeys(known, False), {}

@@ -6,8 +6,9 @@ import hashlib
 import os
 import stat
 from array import array
+from collections.abc import Callable
 from functools import partial
-from typing import Callable, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from feedsvc.articles import Article, ArticleParseError, parse_article
 from feedsvc.articles.categories import Vocabulary
@@ -21,8 +22,8 @@ class Listing(NamedTuple):
     """What a source holds now: names with their size and stamp, and the names it refuses."""
 
     names: list[str]
-    sizes: array
-    stamps: array
+    sizes: array[int]
+    stamps: array[int]
     skipped: dict[str, str]
 
 
@@ -31,7 +32,7 @@ class Source(Protocol):
 
     location: str
 
-    def list(self) -> Listing: ...
+    def listing(self) -> Listing: ...
 
     def read(self, name: str) -> tuple[FileEntry, Article | None]: ...
 
@@ -56,13 +57,13 @@ def file_stamp(info: os.stat_result) -> int:
 class FolderSource:
     """A folder of `.txt` exports; a file's name without `.txt` is its article's id."""
 
-    def __init__(self, folder: str | os.PathLike, max_file_bytes: int = 2 * 1024 * 1024,
+    def __init__(self, folder: str | os.PathLike[str], max_file_bytes: int = 2 * 1024 * 1024,
                  vocabulary: Vocabulary | None = None):
         self.location = str(folder)
         self.max_file_bytes = max_file_bytes
         self.vocabulary = vocabulary or Vocabulary()
 
-    def list(self) -> Listing:
+    def listing(self) -> Listing:
         return list_folder(self.location)
 
     def read(self, name: str) -> tuple[FileEntry, Article | None]:
@@ -124,7 +125,8 @@ def list_folder(folder: str) -> Listing:
                 try:
                     name.encode("utf-8")
                 except UnicodeEncodeError:
-                    skipped[name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")] = "file name is not UTF-8"
+                    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    skipped[shown] = "file name is not UTF-8"
                     continue
             try:
                 if entry.is_symlink():

@@ -7,10 +7,10 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Iterator
 
 from feedsvc.articles import Article
 from feedsvc.corpus.coordination import Coordinator
@@ -38,11 +38,11 @@ def _parser_digest() -> str:
 SCHEMA = f"{LAYOUT}:{_parser_digest()}"
 
 
-def _entry(values: tuple) -> FileEntry:
-    return FileEntry(*values)
+def _entry(values: tuple[object, ...]) -> FileEntry:
+    return FileEntry(*values)  # type: ignore[arg-type]  # the columns are the fields, in order
 
 
-def _values(entry: FileEntry) -> tuple:
+def _values(entry: FileEntry) -> tuple[object, ...]:
     return (entry.name, entry.size, entry.file_stamp, entry.fingerprint, entry.id, entry.category,
             entry.category_slug, entry.published_at, entry.error)
 
@@ -54,24 +54,25 @@ class SqliteStore:
     persistent = True
 
     def __init__(self, path: Path):
-        self.path = Path(path)
+        self.path: Path | None = Path(path)
+        self._file = Path(path)
         self._local = threading.local()
         self.identity: tuple[int, int] | None = None  # (device, inode) of the file opened
         try:
             self._open_checked()
         except sqlite3.DatabaseError as exc:
             # A corrupt or foreign file is rebuilt from the corpus, never trusted.
-            log.warning("parse index %s is unreadable (%s): rebuilding it", self.path, exc)
+            log.warning("parse index %s is unreadable (%s): rebuilding it", self._file, exc)
             self._local.conn = None
             for suffix in ("", "-wal", "-shm"):
-                Path(str(self.path) + suffix).unlink(missing_ok=True)
+                Path(str(self._file) + suffix).unlink(missing_ok=True)
             self._open_checked()
-        info = os.stat(self.path)
+        info = os.stat(self._file)
         self.identity = (info.st_dev, info.st_ino)
 
     def is_current(self) -> bool:
         try:
-            info = os.stat(self.path)
+            info = os.stat(self._file)
         except OSError:
             return False
         return (info.st_dev, info.st_ino) == self.identity
@@ -79,7 +80,7 @@ class SqliteStore:
     def _connect(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn = sqlite3.connect(self._file, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
@@ -126,7 +127,7 @@ class SqliteStore:
             _log_changes(conn, [e.name for e in entries])
 
     def last_change(self) -> int:
-        return self._connect().execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+        return int(self._connect().execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
 
     def changed_since(self, seq: int) -> tuple[int, dict[str, FileEntry | None] | None]:
         with self._transaction("") as conn:  # one snapshot for the three reads

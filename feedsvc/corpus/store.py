@@ -18,8 +18,13 @@ STORE_ERRORS = (sqlite3.Error, OSError)
 class Store(Protocol):
     """The parse index: every file's entry, its article, and a log of what changed."""
 
-    persistent: bool  # shared with other processes and kept across restarts
-    path: Path | None
+    @property
+    def persistent(self) -> bool:
+        """Shared with other processes and kept across restarts."""
+
+    @property
+    def path(self) -> Path | None:
+        """The file it lives in (None: memory)."""
 
     def rows(self) -> list[FileEntry]: ...
 
@@ -75,7 +80,7 @@ class MemoryStore:
     """Keeps every article in memory: the fallback when no index file can be written."""
 
     persistent = False  # nothing survives the process, and no other process sees it
-    path = None
+    path: Path | None = None
 
     def __init__(self) -> None:
         self._rows: dict[str, FileEntry] = {}

@@ -6,9 +6,9 @@ import gzip
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Hashable
 
 
 @dataclass(frozen=True, slots=True, eq=False, weakref_slot=True)

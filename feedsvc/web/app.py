@@ -48,7 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     hops = int(app.config["PROXY_HOPS"])
     if hops:
         # Trust X-Forwarded-* from exactly this many proxies (a PaaS router is one).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     # Outermost: gunicorn itself honours X-Forwarded-Proto/-Ssl/-Protocol from its
     # forwarded_allow_ips (loopback by default, "*" on some platforms), but the app trusts exactly
     # PROXY_HOPS proxies: the scheme is reset to the connection's, then only ProxyFix may change it.

@@ -30,8 +30,8 @@ logconfig_dict = {
     "disable_existing_loggers": False,
     "root": {"level": "INFO", "handlers": ["console"]},
     "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": "gunicorn.error"},
-        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": "gunicorn.access"},
+        name: {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": name}
+        for name in ("gunicorn.error", "gunicorn.access")
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "generic"}},
     "formatters": {"generic": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"}},

@@ -10,7 +10,8 @@ from werkzeug.http import http_date, is_resource_modified
 from feedsvc.publishing.cache import Document
 
 # Pages hold only escaped text and one stylesheet; nothing else may load.
-CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none';"
+       " frame-ancestors 'none'")
 SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),
     ("Content-Security-Policy", CSP),

@@ -19,7 +19,8 @@ bp = Blueprint("web", __name__)
 HTML = "text/html; charset=utf-8"
 MAX_URL = 2048
 LATEST = 20
-_HOST = re.compile(r"^(?:[A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}\.?(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](?::\d{1,5})?$")
+_HOST = re.compile(r"^(?:[A-Za-z0-9-]{1,63}\.)*[A-Za-z0-9-]{1,63}\.?(?::\d{1,5})?$"
+                   r"|^\[[0-9A-Fa-f:.]{2,45}\](?::\d{1,5})?$")
 
 
 def service():

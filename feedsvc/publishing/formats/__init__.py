@@ -6,8 +6,8 @@ entry below.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from feedsvc.publishing.formats import atom, jsonfeed, rss
 from feedsvc.publishing.formats.page import FeedPage

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from html import escape
+from typing import Any
 
 from feedgen.entry import FeedEntry
 from lxml.etree import SubElement
@@ -23,7 +24,7 @@ class _Entry(FeedEntry):
     category_term: str | None = None
     category_label: str | None = None
 
-    def atom_entry(self, extensions=True):
+    def atom_entry(self, extensions: bool = True) -> Any:
         entry = super().atom_entry(extensions)
         # Children so far: id, title, updated, [content], link, ... (authors are ours, below).
         # The title was escaped for type="html": a title like '<script>…</script>' is then text
@@ -78,4 +79,5 @@ def render(page: FeedPage) -> bytes:
             fe.category_term = article.category_slug
             fe.category_label = article.category or article.category_slug
         fg.add_entry(fe, order="append")
-    return fg.atom_str()
+    data: bytes = fg.atom_str()
+    return data

@@ -12,9 +12,9 @@ LINK_TYPE = "application/feed+json"
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def item(page: FeedPage, article: Article) -> dict:
+def item(page: FeedPage, article: Article) -> dict[str, object]:
     """One item, keys in a fixed order; optional keys only when set."""
-    found = {
+    found: dict[str, object] = {
         "id": page.entry_id(article.id),
         "url": page.article_url(article.id),
         "title": item_title(article),
@@ -33,7 +33,7 @@ def item(page: FeedPage, article: Article) -> dict:
 
 def render(page: FeedPage) -> bytes:
     """The page as JSON Feed 1.1 bytes."""
-    doc: dict = {
+    doc: dict[str, object] = {
         "version": VERSION,
         "title": page.title,
         "home_page_url": page.home_url,

@@ -31,4 +31,5 @@ def render(title: str, modified: datetime | None, outlines: list[Outline]) -> by
     for outline in outlines:
         ET.SubElement(body, "outline", type=outline.type, text=outline.text, title=outline.text,
                       xmlUrl=outline.xml_url, htmlUrl=outline.html_url)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data

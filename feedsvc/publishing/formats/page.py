@@ -7,11 +7,11 @@ bytes (ETags built from them match across workers and restarts).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from html import escape
-from typing import Callable
 
 from feedsvc.articles import Article
 from feedsvc.articles.dates import VN_TZ

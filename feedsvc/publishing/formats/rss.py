@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.base import BaseExtension
 from lxml.etree import SubElement
 
-from feedsvc.publishing.formats.page import (FeedPage, content_html, item_description, item_title, paging_links,
-                                             rfc822)
+from feedsvc.publishing.formats.page import FeedPage, content_html, item_description, item_title, paging_links, rfc822
 from feedsvc.publishing.formats.xml import ATOM_LINK, generator
 
 MEDIA_TYPE = "application/rss+xml; charset=utf-8"
@@ -27,7 +27,7 @@ class _Channel(BaseExtension):
     def extend_ns(self) -> dict[str, str]:
         return {"dc": DC_NS}
 
-    def extend_rss(self, rss_feed):
+    def extend_rss(self, rss_feed: Any) -> Any:
         channel = rss_feed[0]
         for rel, href in self.links:
             SubElement(channel, ATOM_LINK, href=href, rel=rel, type=LINK_TYPE)
@@ -46,7 +46,7 @@ class _Item(FeedEntry):
     creators: tuple[str, ...] = ()
     category_text: str | None = None
 
-    def rss_entry(self, extensions=True):
+    def rss_entry(self, extensions: bool = True) -> Any:
         item = super().rss_entry(extensions)
         if self.published is not None:
             SubElement(item, "pubDate").text = rfc822(self.published)
@@ -81,4 +81,5 @@ def render(page: FeedPage) -> bytes:
     # Registered last, so feedgen does not try to attach it to every entry.
     fg.register_extension("channel", _Channel, None, atom=False, rss=True)
     fg.channel.links = paging_links(page)
-    return fg.rss_str()
+    data: bytes = fg.rss_str()
+    return data
