@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 
 import pytest
 
-from feedsvc.corpus.catalog import Catalog, UnknownArticle, UnknownCategory
+from feedsvc.articles.categories import Vocabulary
+from feedsvc.corpus.catalog import SEEN, Catalog, UnknownArticle, UnknownCategory
 from feedsvc.corpus.indexer import Indexer
-from feedsvc.corpus.listings import ALL
+from feedsvc.corpus.listings import ALL, NO_SECTION
 from feedsvc.corpus.source import FolderSource
 from feedsvc.corpus.sqlite_store import SqliteStore, open_store
 from feedsvc.corpus.store import MemoryStore
@@ -34,6 +36,7 @@ class Repo:
     def __len__(self):
         return len(self.catalog)
 
+UNDATED = "BAI VIET KHONG CO NGAY\n\n(kontumtv.vn) – Nông dân thu hoạch cà phê.\n\nNgọc Ánh\n"
 NEW = " date 2024-01-02 Kinh tế Bài mới về cà phê\n\n(kontumtv.vn) – Sáng 2/1, nông dân thu hoạch cà phê.\n\nNgọc Ánh\n"
 
 
@@ -49,17 +52,110 @@ def test_indexes_every_file_by_id_and_category(repo, corpus):
     assert repo.get("000_904bb3c4e8a3bd42").category == "Thời sự - Chính trị"
     slugs = {slug for slug, _, _ in repo.categories()}
     assert {"thoi-su-chinh-tri", "kinh-te", "y-te", "phap-luat"} <= slugs
-    assert sum(count for _, _, count in repo.categories()) + 4 == repo.count(ALL)  # four have no section
+    # The sections partition the site: four articles have no section and a listing of their own.
+    assert sum(count for _, _, count in repo.categories()) == repo.count(ALL)
+    assert repo.count(NO_SECTION) == 4 and repo.category_name(NO_SECTION) == "Chưa phân loại"
 
 
-def test_listings_are_newest_first_with_undated_last_and_ids_breaking_ties(repo):
-    articles, total = repo.page(ALL, 100)
-    assert total == len(articles) == len(repo)
-    dated = [a for a in articles if a.published]
-    assert [a.published for a in dated] == sorted((a.published for a in dated), reverse=True)
-    undated = articles[len(dated):]
-    assert all(a.published is None for a in undated)
-    assert [a.id for a in undated] == sorted(a.id for a in undated)
+def test_listings_are_newest_first_and_ids_break_ties(repo):
+    for slug in [ALL] + [slug for slug, _, _ in repo.categories()]:
+        articles, total = repo.page(slug, 100)
+        assert total == len(articles) == repo.count(slug)
+        keys = [(-a.published.timestamp(), a.id) for a in articles]
+        assert keys == sorted(keys), slug
+
+
+def test_undated_articles_are_dated_when_the_index_first_published_them(corpus, tmp_path):
+    # A first index dates them by their files' mtimes, so indexing the same files again gives the
+    # same dates; the source's own dates are untouched.
+    for path in corpus.glob("*.txt"):
+        os.utime(path, (1_600_000_000, 1_600_000_000))
+    repo = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    repo.refresh()
+    parsed = {a.id: a for a in repo.all_articles(as_parsed=True)}
+    undated = sorted(i for i, a in parsed.items() if a.published is None)
+    assert undated, "the sample corpus has undated articles"
+    for article_id in undated:
+        article = repo.get(article_id)
+        assert article.date_precision == SEEN and article.published.timestamp() == 1_600_000_000
+    assert all(repo.get(i).published == a.published for i, a in parsed.items() if a.published)
+
+    # One added later is news: on top of the site listing and of its section's, dated now.
+    (corpus / "300_undated.txt").write_text(UNDATED, encoding="utf-8")
+    repo.refresh()
+    first = repo.page(ALL, 1)[0][0]
+    assert first.id == "300_undated" and first.date_precision == SEEN
+    assert repo.page(NO_SECTION, 1)[0][0].id == "300_undated"
+    when = first.published
+
+    # Its date never changes: not when it is edited, not when it goes and comes back, not on restart.
+    (corpus / "300_undated.txt").write_text(UNDATED + "\nThêm một dòng.\n", encoding="utf-8")
+    repo.refresh()
+    assert repo.get("300_undated").published == when
+    (corpus / "300_undated.txt").unlink()
+    repo.refresh()
+    (corpus / "300_undated.txt").write_text(UNDATED, encoding="utf-8")
+    repo.refresh()
+    again = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    again.refresh()
+    assert repo.get("300_undated").published == again.get("300_undated").published == when
+
+
+def test_an_old_file_copied_in_is_dated_when_it_arrives_not_by_its_old_mtime(repo, corpus):
+    (corpus / "301_copied.txt").write_text(UNDATED, encoding="utf-8")
+    os.utime(corpus / "301_copied.txt", (1_500_000_000, 1_500_000_000))  # cp -p, tar x, rsync -t
+    before = time.time()
+    repo.refresh()
+    article = repo.get("301_copied")
+    assert article.published.timestamp() >= int(before)
+    assert article.published == repo.page(ALL, 1)[0][0].published  # as new as the newest
+
+
+def test_clocks_move_strictly_forward_with_every_change_even_within_one_second(corpus, tmp_path):
+    frozen = 1_800_000_000.25  # every change below happens in this one second
+    catalog = Catalog(FolderSource(corpus), SqliteStore(tmp_path / "index.sqlite3"))
+    indexer = Indexer(catalog, clock=lambda: frozen, renderer="r1")
+    indexer.refresh()
+    sections = [slug for slug, _, _ in catalog.categories()]
+    assert {catalog.modified(slug) for slug in [ALL, *sections]} == {1_800_000_000}
+
+    def step(change):
+        before = {slug: (catalog.modified(slug), catalog.version(slug)) for slug in [ALL, *sections]}
+        change()
+        indexer.refresh()
+        for slug, (modified, version) in before.items():
+            if catalog.version(slug) != version:
+                assert catalog.modified(slug) > modified, slug  # strictly forward
+            else:
+                assert catalog.modified(slug) == modified, slug  # untouched listings keep theirs
+        assert catalog.version(ALL) != before[ALL][1]
+
+    back_dated = NEW.replace("2024-01-02", "2001-05-06")
+    step(lambda: (corpus / "400_back.txt").write_text(back_dated, encoding="utf-8"))
+    step(lambda: (corpus / "401_same_day.txt").write_text(NEW.replace("cà phê", "hồ tiêu"), encoding="utf-8"))
+    step(lambda: (corpus / "402_undated.txt").write_text(UNDATED, encoding="utf-8"))
+    step(lambda: (corpus / "400_back.txt").write_text(back_dated.replace("cà phê", "cao su"), encoding="utf-8"))
+    step(lambda: (corpus / "401_same_day.txt").unlink())
+    assert catalog.modified(ALL) == 1_800_000_005
+
+    # Kept in the index: a restart, or another worker following the index, has the same clocks.
+    again = Catalog(FolderSource(corpus), SqliteStore(tmp_path / "index.sqlite3"))
+    Indexer(again, clock=lambda: frozen + 50, renderer="r1").refresh()
+    assert again.clocks == catalog.clocks
+    # New code or settings (another renderer) move the renderer's clock, and only it.
+    Indexer(again, clock=lambda: frozen + 60, renderer="r2").refresh()
+    assert again.clock("renderer") == 1_800_000_060 and again.modified(ALL) == catalog.modified(ALL)
+
+
+def test_an_article_page_has_its_own_clock(repo, corpus):
+    (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
+    repo.refresh()
+    first = repo.entry_of("200_new").changed_at
+    repo.refresh()
+    assert repo.entry_of("200_new").changed_at == first  # nothing changed
+    (corpus / "200_new.txt").write_text(NEW.replace("cà phê", "hồ tiêu"), encoding="utf-8")
+    repo.refresh()
+    assert repo.entry_of("200_new").changed_at > first
 
 
 def test_pages_partition_the_listing(repo):
@@ -184,12 +280,52 @@ def test_an_index_from_another_parser_version_is_rebuilt(corpus, tmp_path, monke
     assert again.refresh().parsed == len(list(corpus.glob("*.txt")))
 
 
-def test_two_files_with_one_id_keep_the_first_and_report_the_second(repo, corpus):
-    (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
-    (corpus / "200_new.TXT").write_text(NEW, encoding="utf-8")
+@pytest.mark.parametrize("first", ["200_new.txt", "200_new.TXT"])
+def test_two_files_with_one_id_publish_the_first_name_whatever_came_first(repo, corpus, first):
+    other = "200_new.TXT" if first == "200_new.txt" else "200_new.txt"
+    (corpus / first).write_text(NEW, encoding="utf-8")
     repo.refresh()
-    assert repo.get("200_new").title == "Bài mới về cà phê"
-    assert len([name for name, reason in repo.skipped.items() if "duplicate id" in reason]) == 1
+    (corpus / other).write_text(NEW.replace("cà phê", "hồ tiêu"), encoding="utf-8")
+    repo.refresh()
+    # "200_new.TXT" sorts before "200_new.txt": it is published, the other reported, in either history.
+    assert repo.get("200_new").title == f"Bài mới về {'cà phê' if first == '200_new.TXT' else 'hồ tiêu'}"
+    assert "duplicate id" in repo.skipped["200_new.txt"] and "200_new.TXT" not in repo.skipped
+    fresh = Repo(corpus)
+    fresh.refresh()
+    assert fresh.get("200_new") == repo.get("200_new") and fresh.version() == repo.version()
+    (corpus / "200_new.TXT").unlink()
+    repo.refresh()
+    assert "200_new.txt" not in repo.skipped and repo.get("200_new").title.startswith("Bài mới về")
+    clean = Repo(corpus)
+    clean.refresh()
+    assert clean.version() == repo.version() and clean.get("200_new") == repo.get("200_new")
+
+
+def test_a_section_whose_slug_is_taken_gets_another(corpus, tmp_path):
+    (corpus / "500_all.txt").write_text(NEW.replace("Kinh tế", "All"), encoding="utf-8")
+    catalog = Catalog(FolderSource(corpus, vocabulary=Vocabulary.extended(("All",))), MemoryStore())
+    Indexer(catalog).refresh()
+    assert catalog.get("500_all").category_slug == "chuyen-muc-all"
+    assert catalog.page("chuyen-muc-all", 10)[0][0].id == "500_all"
+    assert catalog.count(ALL) == len(list(corpus.glob("*.txt")))
+
+
+def test_a_parser_failure_costs_one_file_not_the_scan(repo, corpus, monkeypatch):
+    import feedsvc.corpus.source as source
+
+    original = source.parse_article
+
+    def parse_article(article_id, data, *args, **kwargs):
+        if article_id == "200_new":
+            raise OverflowError("date value out of range")
+        return original(article_id, data, *args, **kwargs)
+
+    monkeypatch.setattr(source, "parse_article", parse_article)
+    (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
+    (corpus / "201_next.txt").write_text(NEW, encoding="utf-8")
+    repo.refresh()
+    assert "OverflowError" in repo.skipped["200_new.txt"]
+    assert repo.get("201_next").title == "Bài mới về cà phê"
 
 
 def test_a_worker_that_does_not_scan_follows_the_one_that_does(corpus, tmp_path):

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
-    """One file as last read: its identity on disk, its digest and the article fields listings need."""
+    """One file as last read: its identity on disk, its digest, the article fields listings need, and
+    the times the index keeps for it."""
 
     name: str
     size: int
@@ -17,12 +18,26 @@ class FileEntry:
     id: str | None = None
     category: str | None = None
     category_slug: str | None = None
-    published_at: float | None = None  # the article's publication time (POSIX seconds), when it has one
+    published_at: float | None = None  # the article's own date (POSIX seconds), when the source gives one
     error: str | None = None  # why the file is not published
+    mtime: float = 0.0  # the file's modification time when read
+    first_seen: float | None = None  # when the index first published this id (see Indexer): an undated article's date
+    changed_at: float = 0.0  # when the index last saw these bytes change: the article page's Last-Modified
+
+    @property
+    def publishable(self) -> bool:
+        return self.error is None and bool(self.id)
+
+    @property
+    def date(self) -> float:
+        """The date the article is listed and published under: its own, else when it was first seen."""
+        if self.published_at is not None:
+            return self.published_at
+        return self.first_seen or 0.0
 
     def skipped(self, reason: str) -> FileEntry:
         """The same file, unpublished for ``reason``."""
-        return FileEntry(self.name, self.size, self.file_stamp, self.fingerprint, error=reason)
+        return FileEntry(self.name, self.size, self.file_stamp, self.fingerprint, error=reason, mtime=self.mtime)
 
     def interned(self, intern: Callable[[str], str]) -> FileEntry:
         """The entry with its category strings passed through ``intern`` (sys.intern)."""

@@ -1,25 +1,42 @@
-"""Keeps a catalog and its store in step with the source: scan, parse what changed, write, fold in."""
+"""Keeps a catalog and its store in step with the source: scan, parse what changed, write, fold in.
+
+Time in the index. Every listing has a clock: when its content last changed, in whole seconds,
+moved to ``max(now, previous + 1)`` whenever its version changes, so it moves strictly forward
+with every change however many come in one second, and it is stored, so a restart keeps it. The
+web layer sends it as Last-Modified (RFC 9110 §8.8.2), which then changes whenever the bytes do,
+whatever the articles' own dates. A file's entry keeps the same kind of clock (``changed_at``) for
+its article page, and every id keeps the time it was first published (``first_seen``), which dates
+an article whose source gives no date.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 
-from feedsvc.corpus.catalog import Catalog
+from feedsvc.corpus.catalog import Catalog, listing_clock
 from feedsvc.corpus.coordination import Coordinator
 from feedsvc.corpus.entry import FileEntry
 from feedsvc.corpus.helpers import Helper, default_workers, map_in_helpers
 from feedsvc.corpus.source import Encoded
 from feedsvc.corpus.sqlite_store import open_store
-from feedsvc.corpus.store import STORE_ERRORS, MemoryStore
+from feedsvc.corpus.store import STORE_ERRORS, Clocks, MemoryStore, Store
 
 log = logging.getLogger(__name__)
 
 PARALLEL_FROM = 2000  # files to parse before helper processes pay for themselves
 BATCH = 250  # files per helper job and per index transaction: the index is written while parsing goes on
-_SCAN_SKIPS = "scan-skips"  # the note that carries what the scan skipped to the other workers
+_SCAN_NOTE = "scan"  # the note that carries what the scan skipped, and any problem, to the other workers
+RENDERER = "renderer"  # the clock of what the documents are made with (code and settings), see Indexer
+# A file written this recently is taken to have been written for publication now: its mtime dates
+# it, so every worker and every instance on a shared folder agrees to the second. An older mtime
+# (a copy that kept it, a tarball) is not news: the moment the index saw it is.
+_FRESH_MTIME = 120.0
+_PLAUSIBLE_MTIME = 631_152_000.0  # 1990-01-01: older mtimes are a tool's zero, not a date
 
 
 @dataclass
@@ -32,17 +49,27 @@ class Changes:
     synced: int = 0  # entries taken from the shared index, written there by another process
 
 
+def tick(previous: float | None, now: float) -> int:
+    """A clock's next value: now in whole seconds, and always past the previous value."""
+    moment = math.floor(now)
+    return moment if previous is None else max(moment, math.floor(previous) + 1)
+
+
 class Indexer:
     """The one writer of a catalog: :meth:`refresh` scans the source, :meth:`sync` follows the shared index."""
 
-    def __init__(self, catalog: Catalog, coordinator: Coordinator | None = None, *, workers: int | None = None):
+    def __init__(self, catalog: Catalog, coordinator: Coordinator | None = None, *, workers: int | None = None,
+                 clock: Callable[[], float] = time.time, renderer: str = ""):
         self.catalog = catalog
         self.coordinator = coordinator or Coordinator(None)
         self.workers = workers if workers is not None else default_workers()
+        self.clock = clock
+        self.renderer = renderer  # a digest of the code and settings that make the documents
         self._lister = Helper()
         self._loaded = False
         self._seq = 0  # the shared index's change log, read up to here
         self._reparse_all = False  # the store was replaced: every file goes into the new one
+        self._reported: dict[str, str] = {}  # skipped files already in the log, with their reason
 
     # -- scanning ------------------------------------------------------------
 
@@ -68,10 +95,13 @@ class Indexer:
         reason = catalog.store_error or "the file was deleted or replaced"
         if in_memory or path is None:
             log.warning("parse index %s failed again (%s): working in memory", path, reason)
-            catalog.store = MemoryStore()
+            new: Store = MemoryStore()
         else:
             log.warning("parse index %s failed (%s): reopening it", path, reason)
-            catalog.store = open_store(path, self.coordinator)  # rebuilt if corrupt; memory if it cannot be written
+            new = open_store(path, self.coordinator)  # rebuilt if corrupt; memory if it cannot be written
+        # What the index knew of time goes with the entries: the new store starts from memory's.
+        new.set_clocks(catalog.clocks)
+        catalog.store = new
         catalog.store_error = None
         self._reparse_all = True
         self._seq = 0
@@ -82,6 +112,7 @@ class Indexer:
             # Read the index here, not at start: a worker that waited for another to
             # build it (the writing lock) then finds every entry and reparses nothing.
             catalog.apply(store.rows(), [])
+            catalog.set_clocks(store.clocks())
             self._loaded = True
         changes = self._scan_and_parse()
         self._reparse_all = False
@@ -100,22 +131,71 @@ class Indexer:
         todo = sorted(name for name, stale in seen.items() if stale)
         if gone:
             store.delete(gone)
-        claims = _Claims(catalog, {entry.name for entry in gone})
+        first_load = not known
         fresh: list[FileEntry] = []
         for batch in self._parse(todo):
-            checked = [claims.check(entry, record) for entry, record in batch]
-            store.put(checked)  # batch by batch, while the helpers parse the next ones
-            fresh += [entry for entry, _ in checked]
-        if store.persistent:
-            store.set_note(_SCAN_SKIPS, json.dumps(scan_skips, sort_keys=True))  # for the workers that sync
-        changes = Changes(parsed=len(todo), removed=len(gone), touched=catalog.apply(fresh, gone))
-        self._collect_skipped(scan_skips)
+            stamped, new_ids = self._stamp(batch, known, first_load)
+            store.put(stamped, new_ids)  # batch by batch, while the helpers parse the next ones
+            fresh += [entry for entry, _ in stamped]
+        if store.persistent:  # for the workers that sync (a note that did not change is not written)
+            store.set_note(_SCAN_NOTE, json.dumps({"skips": scan_skips, "problem": catalog.problem}, sort_keys=True))
+        catalog.set_scan_skips(scan_skips)
+        touched = catalog.apply(fresh, gone)
+        store.set_clocks(self._move_clocks(touched))
         catalog.ready.set()
-        todo_names = set(todo)
-        for name, reason in sorted(catalog.skipped.items()):
-            if name in todo_names or name in scan_skips:
-                log.warning("skipped %s: %s", name, reason)
-        return changes
+        self._report_skipped()
+        return Changes(parsed=len(todo), removed=len(gone), touched=touched)
+
+    def _stamp(self, batch: list[Encoded], known: dict[str, FileEntry],
+               first_load: bool) -> tuple[list[Encoded], dict[str, float]]:
+        """Each parsed entry with its first-seen and changed-at times; the first-seen times of new ids."""
+        now = self.clock()
+        ids = [entry.id for entry, _ in batch if entry.id]
+        seen = self.catalog.store.seen(ids) if ids else {}
+        new_ids: dict[str, float] = {}
+        stamped: list[Encoded] = []
+        for entry, record in batch:
+            old = known.get(entry.name)
+            changed_at = old.changed_at if old and old.fingerprint == entry.fingerprint else tick(
+                old.changed_at if old else None, now)
+            first_seen = None
+            if entry.id:
+                first_seen = seen.get(entry.id) or new_ids.get(entry.id)
+                if first_seen is None:
+                    first_seen = new_ids[entry.id] = self._first_seen(entry, now, first_load)
+            stamped.append((replace(entry, first_seen=first_seen, changed_at=changed_at), record))
+        return stamped, new_ids
+
+    @staticmethod
+    def _first_seen(entry: FileEntry, now: float, first_load: bool) -> float:
+        """When a new id is first published: its file's mtime when that is recent (or when the whole
+        corpus is indexed for the first time, so re-indexing the same files gives the same dates),
+        else now."""
+        mtime = entry.mtime
+        if _PLAUSIBLE_MTIME <= mtime <= now + 1 and (first_load or mtime >= now - _FRESH_MTIME):
+            return float(math.floor(min(mtime, now)))
+        return float(math.floor(now))
+
+    def _move_clocks(self, touched: set[str]) -> Clocks:
+        """Move the clock of every listing whose version changed (and of the renderer); the clocks moved."""
+        catalog, now = self.catalog, self.clock()
+        moved: Clocks = {}
+        wanted = {listing_clock(slug): catalog.version(slug) for slug in touched}
+        wanted[RENDERER] = self.renderer
+        for key, version in wanted.items():
+            old = catalog.clocks.get(key)
+            if old is None or old[0] != version:
+                moved[key] = (version, tick(old[1] if old else None, now))
+        catalog.set_clocks(moved)
+        return moved
+
+    def _report_skipped(self) -> None:
+        """Log each skipped file once, and again only when its reason changes."""
+        skipped = self.catalog.skipped
+        for name in sorted(skipped.keys() - self._reported.keys() | {
+                n for n in skipped.keys() & self._reported.keys() if skipped[n] != self._reported[n]}):
+            log.warning("skipped %r: %s", name, skipped[name])  # %r: a name cannot forge a log line
+        self._reported = dict(skipped)
 
     def _scan(self, known: dict[str, FileEntry]) -> tuple[dict[str, bool], dict[str, str]]:
         """({file present: new or changed since its entry?}, {file skipped: why})."""
@@ -128,8 +208,14 @@ class Indexer:
             else:
                 listing = source.listing()
         except OSError as exc:
-            log.error("cannot list the corpus folder %s: %s", source.location, exc)
-            return dict.fromkeys(known, False), {}
+            problem = f"cannot read the corpus folder {source.location}: {exc.strerror or exc}"
+            if problem != self.catalog.problem:
+                log.error("%s; serving what was read before", problem)
+            self.catalog.problem = problem
+            return dict.fromkeys(known, False), self.catalog.scan_skips
+        if self.catalog.problem:
+            log.info("the corpus folder %s can be read again", source.location)
+            self.catalog.problem = None
         seen: dict[str, bool] = {}
         for name, size, stamp in zip(listing.names, listing.sizes, listing.stamps):
             entry = known.get(name)
@@ -144,11 +230,6 @@ class Indexer:
             yield from map(reader, jobs)
             return
         yield from map_in_helpers(reader, jobs, self.workers)
-
-    def _collect_skipped(self, scan_skips: dict[str, str]) -> None:
-        skipped = dict(scan_skips)
-        skipped.update({e.name: e.error for e in self.catalog.entries().values() if e.error})
-        self.catalog.skipped = skipped
 
     # -- following -----------------------------------------------------------
 
@@ -175,35 +256,10 @@ class Indexer:
             found = {name: stored.get(name) for name in stored.keys() | known.keys()}
         fresh = [e for name, e in found.items() if e is not None and e != known.get(name)]
         gone = [known[name] for name, e in found.items() if e is None and name in known]
+        note = json.loads(store.note(_SCAN_NOTE) or "{}")
+        catalog.problem = note.get("problem")
+        catalog.set_scan_skips(note.get("skips", {}))
         changes = Changes(removed=len(gone), synced=len(fresh), touched=catalog.apply(fresh, gone))
-        raw = store.note(_SCAN_SKIPS)
-        self._collect_skipped(json.loads(raw) if raw else {})
+        catalog.set_clocks(store.clocks())  # after the entries: a clock never runs ahead of its bytes
         self._seq = seq
         return changes
-
-
-class _Claims:
-    """Which file holds each id during one refresh: the first keeps it, a second is reported."""
-
-    def __init__(self, catalog: Catalog, gone: set[str]):
-        self.catalog = catalog
-        self.gone = gone
-        self.claimed: dict[str, str | None] = {}
-
-    def _owner(self, article_id: str) -> str | None:
-        if article_id in self.claimed:
-            return self.claimed[article_id]
-        owner = self.catalog.owner(article_id)
-        return owner if owner not in self.gone else None
-
-    def check(self, entry: FileEntry, record: str | None) -> Encoded:
-        """The entry as parsed, or an error entry when another file already has its id."""
-        old = self.catalog.entry(entry.name)
-        if old is not None and old.id and self._owner(old.id) == entry.name:
-            self.claimed[old.id] = None  # the file's old id is free again
-        if entry.id:
-            owner = self._owner(entry.id)
-            if owner is not None and owner != entry.name:
-                return entry.skipped(f"duplicate id {entry.id!r}"), None
-            self.claimed[entry.id] = entry.name
-        return entry, record

@@ -1,4 +1,5 @@
-"""Ordered listings of articles: the whole site and one per section, newest first, each with a version."""
+"""Ordered listings of articles: the whole site, one per section and one for articles without a
+section, newest first, each with a version."""
 
 from __future__ import annotations
 
@@ -9,25 +10,33 @@ from typing import NamedTuple
 from feedsvc.corpus.entry import FileEntry
 
 ALL = ""  # the key of the whole-site listing
+# Articles whose header names no section have a listing of their own, so that the section feeds
+# together carry every article exactly once (an OPML import then shows each article once).
+NO_SECTION = "chua-phan-loai"
+NO_SECTION_NAME = "Chưa phân loại"  # WordPress's Vietnamese for "Uncategorized"
+# Section slugs that would collide with another route or listing, and what they become.
+RESERVED_SLUGS = {"": "chuyen-muc", "all": "chuyen-muc-all"}
 
 
 class ListingKey(NamedTuple):
-    """Where an article sorts: dated before undated, newest first, then by id so the order never wobbles."""
+    """Where an article sorts: newest first, then by id so the order never wobbles."""
 
-    undated: int
-    age: float  # minus the publication time: ascending order is newest first
+    age: float  # minus the article's date: ascending order is newest first
     article_id: str
 
 
 def listing_key(entry: FileEntry) -> ListingKey:
-    if entry.published_at is None:
-        return ListingKey(1, 0.0, entry.id or "")
-    return ListingKey(0, -entry.published_at, entry.id or "")
+    return ListingKey(-entry.date, entry.id or "")
 
 
-def slugs_of(entry: FileEntry) -> tuple[str, ...]:
-    """The listings an article appears in."""
-    return (ALL, entry.category_slug) if entry.category_slug else (ALL,)
+def section_slug(entry: FileEntry) -> str:
+    """The listing of the article's section: its own, or the one for articles without a section."""
+    return entry.category_slug or NO_SECTION
+
+
+def slugs_of(entry: FileEntry) -> tuple[str, str]:
+    """The listings an article appears in: the site's and its section's."""
+    return ALL, section_slug(entry)
 
 
 class Listings:
@@ -49,7 +58,7 @@ class Listings:
         for slug in slugs:
             if slug not in self.keys:
                 self.keys[slug] = []
-                self.names[slug] = entry.category or slug
+                self.names[slug] = entry.category or NO_SECTION_NAME
             if sort:
                 insort(self.keys[slug], key)
             xor, count = self._versions.get(slug, (0, 0))
@@ -78,8 +87,9 @@ class Listings:
             key = listing_key(entry)
             if everything is not None:
                 everything.append(key)
-            if entry.category_slug in fresh:
-                fresh[entry.category_slug].append(key)
+            section = fresh.get(section_slug(entry))
+            if section is not None:
+                section.append(key)
         for slug, listing in fresh.items():
             listing.sort()
             if listing or slug == ALL:
@@ -105,13 +115,12 @@ class Listings:
         return self.keys[slug][start:stop]
 
     def newest(self, slug: str = ALL) -> float | None:
-        """The newest dated article's publication time in a listing, or None."""
+        """The newest article's date in a listing, or None when it is empty."""
         for key in self.keys.get(slug, [])[:1]:
-            if not key.undated:
-                return -key.age
+            return -key.age
         return None
 
     def sections(self) -> list[tuple[str, str, int]]:
-        """(slug, name, article count) of every section, by name."""
+        """(slug, name, article count) of every section, by name; the no-section listing last."""
         found = [(slug, self.names[slug], len(keys)) for slug, keys in self.keys.items() if slug != ALL]
-        return sorted(found, key=lambda item: (item[1].casefold(), item[0]))
+        return sorted(found, key=lambda item: (item[0] == NO_SECTION, item[1].casefold(), item[0]))

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import stat
 from array import array
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import NamedTuple, Protocol
 
 from feedsvc.articles import Article, ArticleParseError, parse_article
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.corpus.entry import FileEntry
+from feedsvc.corpus.listings import RESERVED_SLUGS
 from feedsvc.corpus.store import encode
+
+log = logging.getLogger(__name__)
+# O_NOFOLLOW: a symlink swapped in after the scan is still not followed. O_NONBLOCK: a FIFO
+# swapped in is opened at once (and then refused as not a regular file) instead of blocking
+# the scan until a writer comes; on a regular file it changes nothing.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 Encoded = tuple[FileEntry, "str | None"]  # an entry and its article as the store keeps it (None: no article)
 
@@ -74,29 +83,36 @@ class FolderSource:
 
 
 def read_file(folder: str, name: str, size_cap: int, vocabulary: Vocabulary) -> tuple[FileEntry, Article | None]:
-    """Read and parse one file into its entry (with the error, if any) and its article."""
-    path = os.path.join(folder, name)
+    """Read and parse one file into its entry (with the error, if any) and its article.
+
+    The one boundary of a file: whatever goes wrong with it (the system, the parser, a date past
+    what the calendar holds) makes it a skipped file with a reason, never an error for the scan.
+    """
     try:
-        # O_NOFOLLOW: a symlink swapped in after the scan is still not followed.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(os.path.join(folder, name), _OPEN_FLAGS)
         with os.fdopen(fd, "rb") as handle:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode):
                 return FileEntry(name, 0, 0, 0, error="not a regular file"), None
             if info.st_size > size_cap:
-                return FileEntry(name, info.st_size, file_stamp(info), 0,
+                return FileEntry(name, info.st_size, file_stamp(info), 0, mtime=info.st_mtime,
                                  error=f"file too large ({info.st_size} bytes, limit {size_cap})"), None
             data = handle.read(size_cap + 1)
     except OSError as exc:
         return FileEntry(name, 0, 0, 0, error=f"cannot read the file ({exc.strerror or exc})"), None
-    base = FileEntry(name, info.st_size, file_stamp(info), fingerprint(name, data))
+    base = FileEntry(name, info.st_size, file_stamp(info), fingerprint(name, data), mtime=info.st_mtime)
     try:
         article = parse_article(name[:-4], data, vocabulary, source_name=name)
+        published_at = article.published.timestamp() if article.published else None
     except ArticleParseError as exc:
         return base.skipped(exc.reason), None
-    published_at = article.published.timestamp() if article.published else None
+    except Exception as exc:  # a parser bug must cost one file, not the scan
+        log.exception("parsing %r failed", name)
+        return base.skipped(f"the parser failed on this file ({type(exc).__name__}: {exc})"[:300]), None
+    if article.category_slug in RESERVED_SLUGS:
+        article = replace(article, category_slug=RESERVED_SLUGS[article.category_slug])
     entry = FileEntry(base.name, base.size, base.file_stamp, base.fingerprint, article.id, article.category,
-                      article.category_slug, published_at)
+                      article.category_slug, published_at, mtime=info.st_mtime)
     return entry, article
 
 
@@ -106,7 +122,10 @@ def read_batch(folder: str, size_cap: int, categories: tuple[str, ...], names: l
     found: list[Encoded] = []
     for name in names:
         entry, article = read_file(folder, name, size_cap, vocabulary)
-        found.append((entry, encode(article) if article is not None else None))
+        try:
+            found.append((entry, encode(article) if article is not None else None))
+        except (TypeError, ValueError) as exc:  # not JSON-able: the boundary again
+            found.append((entry.skipped(f"cannot store the article ({exc})"[:300]), None))
     return found
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -15,13 +16,35 @@ from pathlib import Path
 from feedsvc.articles import Article
 from feedsvc.corpus.coordination import Coordinator
 from feedsvc.corpus.entry import FileEntry
-from feedsvc.corpus.store import STORE_ERRORS, MemoryStore, Store, decode
+from feedsvc.corpus.store import STORE_ERRORS, Clocks, MemoryStore, Store, decode
 
 log = logging.getLogger(__name__)
 
-LAYOUT = "feedsvc-index-8"  # bump when the tables change
+LAYOUT = "feedsvc-index-9"  # bump when the tables change
 _CHANGES_KEPT = 200_000
-_COLUMNS = "name, size, file_stamp, fingerprint, id, category, category_slug, published_at, error"
+# SQLite's primary result codes that mean the file itself is bad (anything else, such as
+# SQLITE_BUSY or SQLITE_LOCKED from a worker writing at that moment, is not a reason to delete it).
+_CORRUPT, _NOTADB = 11, 26
+_BUSY_PATIENCE = 120.0  # seconds a worker keeps retrying an index another process holds locked
+
+
+class CorruptIndex(sqlite3.DatabaseError):
+    """The index file is damaged or is not an index: it is rebuilt from the corpus."""
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    """Whether an error says the file is damaged, as opposed to busy, locked or unwritable."""
+    if isinstance(exc, CorruptIndex):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in (_CORRUPT, _NOTADB)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether another connection holds the lock: worth waiting for, never a reason to give up the file."""
+    return isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", 0) & 0xFF in (5, 6)
+_COLUMNS = ("name, size, file_stamp, fingerprint, id, category, category_slug, published_at, error, mtime,"
+            " first_seen, changed_at")
 
 
 def _parser_digest() -> str:
@@ -44,7 +67,7 @@ def _entry(values: tuple[object, ...]) -> FileEntry:
 
 def _values(entry: FileEntry) -> tuple[object, ...]:
     return (entry.name, entry.size, entry.file_stamp, entry.fingerprint, entry.id, entry.category,
-            entry.category_slug, entry.published_at, entry.error)
+            entry.category_slug, entry.published_at, entry.error, entry.mtime, entry.first_seen, entry.changed_at)
 
 
 class SqliteStore:
@@ -61,6 +84,8 @@ class SqliteStore:
         try:
             self._open_checked()
         except sqlite3.DatabaseError as exc:
+            if not is_corrupt(exc):
+                raise  # busy, locked, read-only, full: the file may be fine; never delete it for that
             # A corrupt or foreign file is rebuilt from the corpus, never trusted.
             log.warning("parse index %s is unreadable (%s): rebuilding it", self._file, exc)
             self._local.conn = None
@@ -101,7 +126,7 @@ class SqliteStore:
     def _open_checked(self) -> None:
         verdict = self._connect().execute("PRAGMA quick_check").fetchone()
         if verdict != ("ok",):
-            raise sqlite3.DatabaseError(f"quick_check says {verdict}")
+            raise CorruptIndex(f"quick_check says {verdict}")
         with self._transaction() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             found = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
@@ -111,13 +136,36 @@ class SqliteStore:
     def rows(self) -> list[FileEntry]:
         return [_entry(values) for values in self._connect().execute(f"SELECT {_COLUMNS} FROM files")]
 
-    def put(self, items: list[tuple[FileEntry, str | None]]) -> None:
+    def put(self, items: list[tuple[FileEntry, str | None]], seen: dict[str, float] | None = None) -> None:
         with self._transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?)", [_values(e) for e, _ in items])
+            conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", list((seen or {}).items()))
+            conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                             [_values(e) for e, _ in items])
             conn.executemany("INSERT OR REPLACE INTO bodies VALUES (?,?)",
                              [(e.name, record) for e, record in items if record is not None])
             conn.executemany("DELETE FROM bodies WHERE name = ?", [(e.name,) for e, record in items if record is None])
             _log_changes(conn, [e.name for e, _ in items])
+
+    def seen(self, ids: list[str]) -> dict[str, float]:
+        found: dict[str, float] = {}
+        conn = self._connect()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(conn.execute(f"SELECT id, first_seen FROM seen WHERE id IN ({marks})", chunk).fetchall())
+        return found
+
+    def clocks(self) -> Clocks:
+        rows = self._connect().execute("SELECT key, version, modified FROM clocks")
+        return {key: (version, modified) for key, version, modified in rows}
+
+    def set_clocks(self, clocks: Clocks) -> None:
+        if not clocks:
+            return
+        with self._transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO clocks VALUES (?, ?, ?)",
+                             [(key, version, modified) for key, (version, modified) in clocks.items()])
+            _log_changes(conn, [""])  # "" names no file: it only moves the sequence on
 
     def delete(self, entries: list[FileEntry]) -> None:
         with self._transaction() as conn:
@@ -167,12 +215,16 @@ class SqliteStore:
 
 
 def _create_tables(conn: sqlite3.Connection) -> None:
-    for table in ("files", "bodies", "changes"):
+    for table in ("files", "bodies", "changes", "seen", "clocks"):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute(
         "CREATE TABLE files (name TEXT PRIMARY KEY, size INTEGER, file_stamp INTEGER, fingerprint INTEGER,"
-        " id TEXT, category TEXT, category_slug TEXT, published_at REAL, error TEXT) WITHOUT ROWID"
+        " id TEXT, category TEXT, category_slug TEXT, published_at REAL, error TEXT, mtime REAL,"
+        " first_seen REAL, changed_at REAL) WITHOUT ROWID"
     )
+    # Kept when a file goes: an id that comes back keeps the date it was first published under.
+    conn.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, first_seen REAL NOT NULL) WITHOUT ROWID")
+    conn.execute("CREATE TABLE clocks (key TEXT PRIMARY KEY, version TEXT NOT NULL, modified INTEGER NOT NULL)")
     conn.execute("CREATE TABLE bodies (name TEXT PRIMARY KEY, article TEXT NOT NULL)")
     # One line per file written or deleted: how the workers that do not scan learn what
     # the scanning one changed (see changed_since).
@@ -192,11 +244,17 @@ def open_store(path: Path | None, coordinator: Coordinator | None = None) -> Sto
     if path is None:
         return MemoryStore()
     coordinator = coordinator or Coordinator(path)
-    try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # Every worker opens the index at once: one at a time checks, creates or rebuilds it.
-        with coordinator.opening():
-            return SqliteStore(Path(path))
-    except STORE_ERRORS as exc:
-        log.warning("cannot keep a parse index at %s (%s): working in memory", path, exc)
-        return MemoryStore()
+    deadline = time.monotonic() + _BUSY_PATIENCE
+    while True:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # Every worker opens the index at once: one at a time checks, creates or rebuilds it.
+            with coordinator.opening():
+                return SqliteStore(Path(path))
+        except STORE_ERRORS as exc:
+            if is_busy(exc) and time.monotonic() < deadline:
+                log.warning("parse index %s is busy (%s): waiting for it", path, exc)
+                time.sleep(1.0)
+                continue
+            log.warning("cannot keep a parse index at %s (%s): working in memory", path, exc)
+            return MemoryStore()

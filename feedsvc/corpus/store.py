@@ -13,6 +13,9 @@ from feedsvc.corpus.entry import FileEntry
 
 # What a failing store raises: the indexer then reopens or replaces it.
 STORE_ERRORS = (sqlite3.Error, OSError)
+# key -> (version, modified): when each versioned thing (a listing, the renderer) last changed,
+# in whole seconds. See Indexer for how they move.
+Clocks = dict[str, tuple[str, int]]
 
 
 class Store(Protocol):
@@ -28,8 +31,17 @@ class Store(Protocol):
 
     def rows(self) -> list[FileEntry]: ...
 
-    def put(self, items: list[tuple[FileEntry, str | None]]) -> None:
-        """Store entries with their article as :func:`encode` made it (None: no article)."""
+    def put(self, items: list[tuple[FileEntry, str | None]], seen: dict[str, float] | None = None) -> None:
+        """Store entries with their article as :func:`encode` made it (None: no article), and the
+        first-seen times of ids new to the index."""
+
+    def seen(self, ids: list[str]) -> dict[str, float]:
+        """When each of these ids was first published (ids never seen are missing)."""
+
+    def clocks(self) -> Clocks: ...
+
+    def set_clocks(self, clocks: Clocks) -> None:
+        """Store these clocks (the others stay) and tell the followers."""
 
     def delete(self, entries: list[FileEntry]) -> None: ...
 
@@ -86,17 +98,30 @@ class MemoryStore:
         self._rows: dict[str, FileEntry] = {}
         self._articles: dict[str, str] = {}
         self._notes: dict[str, str] = {}
+        self._seen: dict[str, float] = {}
+        self._clocks: Clocks = {}
 
     def rows(self) -> list[FileEntry]:
         return list(self._rows.values())
 
-    def put(self, items: list[tuple[FileEntry, str | None]]) -> None:
+    def put(self, items: list[tuple[FileEntry, str | None]], seen: dict[str, float] | None = None) -> None:
+        for article_id, moment in (seen or {}).items():
+            self._seen.setdefault(article_id, moment)
         for entry, record in items:
             self._rows[entry.name] = entry
             if record is None:
                 self._articles.pop(entry.name, None)
             else:
                 self._articles[entry.name] = record
+
+    def seen(self, ids: list[str]) -> dict[str, float]:
+        return {i: self._seen[i] for i in ids if i in self._seen}
+
+    def clocks(self) -> Clocks:
+        return dict(self._clocks)
+
+    def set_clocks(self, clocks: Clocks) -> None:
+        self._clocks.update(clocks)
 
     def delete(self, entries: list[FileEntry]) -> None:
         for entry in entries:
