@@ -38,6 +38,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _whole_not_negative(text: str) -> int:
+    value = _whole(text)
+    if value < 0:
+        raise ValueError("must be 0 or more")
+    return value
+
+
 def _not_negative(text: str) -> float:
     try:
         value = float(text)
@@ -90,8 +97,13 @@ SETTINGS: tuple[Setting, ...] = (
             "folder; `memory`: no file.", shown_default="empty (instance folder)"),
     Setting("MAX_FILE_BYTES", 2 * 1024 * 1024, "Article files larger than this are skipped and reported.",
             _positive),
-    Setting("CACHE_ENTRIES", 1024, "Rendered documents kept per worker (least recently used go first).",
-            _positive),
+    Setting("CACHE_BYTES", 64 * 1024 * 1024, "Bytes of rendered documents (both codings) kept per worker; the "
+            "least recently used go first.", _positive),
+    Setting("STALE_WHILE_REVALIDATE", 60, "Seconds a shared cache (CDN, Varnish) may serve a feed past `max-age` "
+            "while it fetches a fresh one (`Cache-Control: stale-while-revalidate`, RFC 5861); 0 leaves it out.",
+            _whole_not_negative),
+    Setting("STALE_IF_ERROR", 86400, "Seconds a shared cache may keep serving a feed when the service is down "
+            "or failing (`Cache-Control: stale-if-error`, RFC 5861); 0 leaves it out.", _whole_not_negative),
 )
 
 

@@ -21,9 +21,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
-
-from reliability_support import (ROOT, Gunicorn, article_text, body_problem, copy_corpus, expected_articles, get,
-                                 report)
+from reliability_support import ROOT, Gunicorn, article_text, body_problem, copy_corpus, expected_articles, get, report
 
 SECRET = "BÍ-MẬT-NGOÀI-THƯ-MỤC"  # in a file outside the corpus: must never be published
 SEEN = {"hostile_inputs": 0, "feeds_checked": 0, "pages_checked": 0}
@@ -350,7 +348,7 @@ def test_a_half_written_file_is_read_whole_once_the_writer_finishes(app, client,
     SEEN["hostile_inputs"] += 1
     title = "Bài được ghi làm hai lần"
     data = article_text(title, sentences=40).encode("utf-8")
-    cut = data.index("ội".encode("utf-8")) + 1  # stop inside a UTF-8 sequence
+    cut = data.index("ội".encode()) + 1  # stop inside a UTF-8 sequence
     path = corpus / "h_half.txt"
     with open(path, "wb") as handle:
         handle.write(data[:cut])

@@ -12,7 +12,6 @@ import re
 from collections import Counter
 
 import pytest
-
 from reliability_support import Gunicorn, body_problem, copy_corpus, get, raw_http, report
 
 ONE_LINE = re.compile(r"^(\d{3}): [^\n]+\n$")
@@ -28,9 +27,8 @@ def _figures():
 
 @pytest.fixture(autouse=True)
 def _count(monkeypatch):
-    from flask.testing import FlaskClient
-
     import reliability_support
+    from flask.testing import FlaskClient
 
     def counting(kind, original):
         def wrapper(*args, **kwargs):
@@ -281,7 +279,7 @@ def test_an_absolute_form_request_target_does_not_override_the_host_for_links(se
 @pytest.mark.e2e
 def test_the_service_is_unharmed_after_the_barrage(served):
     failures = 0
-    for name, data, statuses in RAW * 2:
+    for _, data, statuses in RAW * 2:
         answer = raw_http(served.port, data)
         failures += answer.status not in statuses or b"Traceback" in answer.raw
     status, headers, body = get(served.port, "/feeds/all.rss")

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from feedsvc.articles.dates import VN_TZ
 from feedsvc.corpus.catalog import Catalog
-from feedsvc.corpus.indexer import Changes
+from feedsvc.corpus.indexer import RENDERER, Changes
 from feedsvc.corpus.listings import ALL
 from feedsvc.publishing.cache import Document, DocumentCache, make_document
 from feedsvc.publishing.formats import FORMATS, opml
@@ -26,6 +26,20 @@ class Publisher:
     def forget(self, changes: Changes) -> None:
         """A corpus listener: drop the cached documents of the listings that changed."""
         self.cache.invalidate(changes.touched)
+
+    # -- when documents last changed -------------------------------------------
+
+    def modified(self, slug: str = ALL) -> int | None:
+        """When the documents of a listing last changed, in POSIX seconds: its clock, or the
+        renderer's when code or settings changed since (see Indexer)."""
+        return _latest(self.catalog.modified(slug), self.catalog.clock(RENDERER))
+
+    def article_modified(self, article_id: str) -> int | None:
+        """When an article's page last changed (UnknownArticle if there is no such article)."""
+        changed = int(self.catalog.entry_of(article_id).changed_at) or None
+        return _latest(changed, self.catalog.clock(RENDERER))
+
+    # -- documents ---------------------------------------------------------------
 
     def feed(self, base_url: str, slug: str, fmt: str, *, limit: int | None = None,
              page: int | None = None) -> Document:
@@ -48,6 +62,7 @@ class Publisher:
             return base_url + with_query(path, keep, n if n > 1 else None)
 
         paged = last > 1
+        listing_changed = self.catalog.modified(slug)
         feed_page = FeedPage(
             feed_id=self.site.feed_id(slug),
             title=title,
@@ -62,13 +77,15 @@ class Publisher:
             next_url=link(number + 1) if number < last else None,
             previous_url=link(number - 1) if paged and number > 1 else None,
             ttl_minutes=max(1, self.site.max_age // 60),
+            # An empty feed is updated when its listing last changed (RFC 4287 requires a date).
+            updated=datetime.fromtimestamp(listing_changed or 0, tz=VN_TZ) if not articles else None,
         )
         form = FORMATS[fmt]
-        newest = max((a.published for a in articles if a.published), default=None)
-        return make_document(form.render(feed_page), form.media_type, newest)
+        return make_document(form.render(feed_page), form.media_type)
 
     def opml(self, base_url: str, fmt: str = "rss") -> Document:
-        """OPML 2.0 list of the site feed and every category feed, in one format."""
+        """OPML 2.0 list of every section's feed in one format: together they hold every article
+        exactly once (the site feed, which repeats them all, is offered on the home page)."""
         key = ("opml", base_url, fmt, self.catalog.version(ALL))
         return self.cache.get(key, lambda: self._render_opml(base_url, fmt), frozenset({ALL}))
 
@@ -76,7 +93,11 @@ class Publisher:
         # OPML 2.0 wants the RFC 822 date of the list; the newest article keeps it stable.
         newest = self.catalog.newest(ALL)
         modified = datetime.fromtimestamp(newest, tz=VN_TZ) if newest is not None else None
-        listings = [(ALL, self.site.title)] + [(s, name) for s, name, _ in self.catalog.categories()]
         outlines = [opml.Outline(name, base_url + feed_path(slug, fmt), base_url + category_path(slug),
-                                 FORMATS[fmt].opml_type) for slug, name in listings]
-        return make_document(opml.render(self.site.title, modified, outlines), opml.MEDIA_TYPE, None)
+                                 FORMATS[fmt].opml_type) for slug, name, _ in self.catalog.categories()]
+        return make_document(opml.render(self.site.title, modified, outlines), opml.MEDIA_TYPE)
+
+
+def _latest(*moments: int | None) -> int | None:
+    found = [m for m in moments if m is not None]
+    return max(found) if found else None

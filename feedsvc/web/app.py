@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import ssl
 import sys
+import threading
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -25,6 +29,9 @@ from feedsvc.publishing.publisher import Publisher
 from feedsvc.publishing.site import Site
 
 WARM_START_WAIT = 5.0  # seconds a worker booting on a warm parse index waits for its first refresh
+FORWARDED = ("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port")
+# What a document's bytes depend on besides the corpus: these settings and the code that renders.
+RENDER_SETTINGS = ("SITE_TITLE", "SITE_DESCRIPTION", "TAG_AUTHORITY", "DEFAULT_LIMIT", "MAX_AGE", "BASE_URL")
 
 
 @dataclass
@@ -37,7 +44,38 @@ class Service:
     reloader: Reloader
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+class Runtime:
+    """The service of the process that uses it, built on first use in that process.
+
+    Never in gunicorn's master: with ``--preload`` the app is created there and then forked, and a
+    thread (the reloader) does not survive a fork, while locks and SQLite connections must not be
+    shared with the children. Each worker builds its own: gunicorn_conf's post_worker_init hook
+    starts it as the worker boots, and any first request would otherwise.
+    """
+
+    def __init__(self, app: Flask):
+        self._app = app
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._service: Service | None = None
+
+    def get(self) -> Service:
+        service = self._service
+        if service is not None and self._pid == os.getpid():
+            return service
+        with self._lock:
+            if self._service is None or self._pid != os.getpid():
+                self._service = _build_service(self._app)
+                self._pid = os.getpid()
+            return self._service
+
+    start = get
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then FEEDSVC_* variables, then ``test_config``."""
     app = Flask(__name__)
     app.config.update(settings.load())
@@ -45,35 +83,72 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _configure_logging()
+    _derive_config(app)
     hops = int(app.config["PROXY_HOPS"])
     if hops:
-        # Trust X-Forwarded-* from exactly this many proxies (a PaaS router is one).
+        # Trust X-Forwarded-For/-Proto/-Host/-Port from exactly this many proxies (a PaaS router is
+        # one); the values are then checked (web.hosts) before any link is built from them.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     # Outermost: gunicorn itself honours X-Forwarded-Proto/-Ssl/-Protocol from its
     # forwarded_allow_ips (loopback by default, "*" on some platforms), but the app trusts exactly
     # PROXY_HOPS proxies: the scheme is reset to the connection's, then only ProxyFix may change it.
     app.wsgi_app = TransportScheme(app.wsgi_app)  # type: ignore[method-assign]
-    app.extensions["feedsvc"] = _build_service(app)
+    runtime = Runtime(app)
+    app.extensions["feedsvc"] = runtime
+    if not app.config["BACKGROUND_LOAD"]:
+        runtime.start()  # tests and `feedsvc build`: loaded before the first request
 
-    from feedsvc.web import errors, views
+    from feedsvc.web import errors, feeds, guard, health, pages
 
     errors.register(app)
-    app.register_blueprint(views.bp)
+    for blueprint in (guard.bp, feeds.bp, pages.bp, health.bp):
+        app.register_blueprint(blueprint)
     return app
+
+
+def _derive_config(app: Flask) -> None:
+    """Response headers that follow from the settings, computed once."""
+    config = app.config
+    parts = [f"public, max-age={int(config['MAX_AGE'])}"]
+    for name, directive in (("STALE_WHILE_REVALIDATE", "stale-while-revalidate"),
+                            ("STALE_IF_ERROR", "stale-if-error")):
+        if int(config[name]):
+            parts.append(f"{directive}={int(config[name])}")
+    config["CACHE_CONTROL"] = ", ".join(parts)
+    # Links come from the request only without a base URL; then a shared cache must key on every
+    # request header they are built from (RFC 9110 §12.5.5). The Host is in the cache key already.
+    vary = ["Accept-Encoding"]
+    if not config["BASE_URL"] and int(config["PROXY_HOPS"]):
+        vary += FORWARDED
+    config["VARY"] = ", ".join(vary)
 
 
 class TransportScheme:
     """WSGI middleware: ``wsgi.url_scheme`` as the connection says, not as a header claims."""
 
-    def __init__(self, wsgi_app):
+    def __init__(self, wsgi_app: Any):
         self.wsgi_app = wsgi_app
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         sock = environ.get("gunicorn.socket")
         if sock is not None:
             environ["wsgi.url_scheme"] = "https" if isinstance(sock, ssl.SSLSocket) else "http"
         return self.wsgi_app(environ, start_response)
+
+
+def renderer_digest(config: Any) -> str:
+    """A digest of everything besides the corpus that a document's bytes depend on."""
+    digest = hashlib.sha256()
+    for package in ("feedsvc.publishing", "feedsvc.publishing.formats", "feedsvc.web"):
+        for entry in sorted(resources.files(package).iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".py"):
+                digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    templates = resources.files("feedsvc.web").joinpath("templates")
+    for entry in sorted(templates.iterdir(), key=lambda e: e.name):
+        digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    digest.update(repr([config[name] for name in RENDER_SETTINGS]).encode())
+    return digest.hexdigest()[:16]
 
 
 def _build_service(app: Flask) -> Service:
@@ -86,7 +161,7 @@ def _build_service(app: Flask) -> Service:
     coordinator = Coordinator(index_path)
     source = FolderSource(corpus, int(config["MAX_FILE_BYTES"]), Vocabulary.extended(config["CATEGORIES"]))
     catalog = Catalog(source, open_store(index_path, coordinator))
-    cache = DocumentCache(int(config["CACHE_ENTRIES"]))
+    cache = DocumentCache(int(config["CACHE_BYTES"]))
     site = Site(
         title=config["SITE_TITLE"],
         description=config["SITE_DESCRIPTION"],
@@ -95,7 +170,8 @@ def _build_service(app: Flask) -> Service:
         max_age=int(config["MAX_AGE"]),
     )
     publisher = Publisher(catalog, cache, site)
-    reloader = Reloader(Indexer(catalog, coordinator), float(config["RELOAD_INTERVAL"]), (publisher.forget,))
+    indexer = Indexer(catalog, coordinator, renderer=renderer_digest(config))
+    reloader = Reloader(indexer, float(config["RELOAD_INTERVAL"]), (publisher.forget,))
     if config["BACKGROUND_LOAD"]:
         reloader.start()  # bind at once, whatever the corpus size; 503 until ready
         if warm and catalog.store.persistent:

@@ -38,6 +38,13 @@ logconfig_dict = {
 }
 
 
+def post_worker_init(worker):
+    """Start the worker's own service (index load, reloader) as it boots, also under --preload."""
+    runtime = getattr(worker.wsgi, "extensions", {}).get("feedsvc")
+    if runtime is not None:
+        runtime.start()
+
+
 def on_starting(server):
     """Refuse a bad FEEDSVC_* setting in one line, before any worker boots."""
     from feedsvc.settings import SettingError, load

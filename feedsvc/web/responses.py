@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from weakref import WeakKeyDictionary
 
-from flask import Response, request
+from flask import Response, current_app, request
 from werkzeug.http import http_date, is_resource_modified
 
 from feedsvc.publishing.cache import Document
@@ -18,12 +20,13 @@ SECURITY_HEADERS = (
     ("Referrer-Policy", "no-referrer"),
 )
 PUBLIC_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed", "text/x-opml")
-# Every request for a cached document sends one of four header lists: each is built once per
+# Every request for a cached document sends one of a few header lists: each is built once per
 # document, so a hit costs a lookup, not a dozen formattings. Gone with the document.
-_HEADER_LISTS: WeakKeyDictionary[Document, dict[tuple, list[tuple[str, str]]]] = WeakKeyDictionary()
+_HEADER_LISTS: WeakKeyDictionary[Document, dict[tuple[object, ...], list[tuple[str, str]]]] = WeakKeyDictionary()
+_MAX_ACCEPT_ENCODING = 256  # a real Accept-Encoding is a few dozen bytes; parsing more is work for nothing
 
 
-def security_headers(headers) -> None:
+def security_headers(headers) -> None:  # type: ignore[no-untyped-def]
     """Headers every answer carries, errors included."""
     if "Content-Security-Policy" in headers:
         return  # send() put all three in already: setting them again costs a scan each
@@ -31,31 +34,42 @@ def security_headers(headers) -> None:
         headers[name] = value
 
 
-def send(document: Document, max_age: int) -> Response:
-    """A 200 with the cached bytes, or a bodiless 304 that repeats the validators."""
+def send(document: Document, modified: int | None) -> Response:
+    """A 200 with the cached bytes, or a bodiless 304 that repeats the validators.
+
+    ``modified`` is when the document last changed (POSIX seconds, see Publisher.modified). It is
+    sent as Last-Modified only once that second is past: RFC 9110 §8.8.2.1 forbids a date in the
+    future, and a clock that moved past "now" (several changes in one second) keeps the strict
+    order If-Modified-Since relies on. A conditional request is judged against it either way.
+    """
     environ = request.environ
     gzip_ok = _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
-    if ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ) and _not_modified(document):
-        return Response(status=304, headers=_headers(document, gzip_ok, max_age, False))
+    config = current_app.config
+    policy = (config["CACHE_CONTROL"], config["VARY"])
+    if ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ) and _not_modified(document, modified):
+        return Response(status=304, headers=_headers(document, gzip_ok, policy, modified, False))
     body = document.gzipped if gzip_ok else document.body
-    return Response(body, status=200, headers=_headers(document, gzip_ok, max_age, True))
+    return Response(body, status=200, headers=_headers(document, gzip_ok, policy, modified, True))
 
 
-def _headers(document: Document, gzip_ok: bool, max_age: int, full: bool) -> list[tuple[str, str]]:
-    key = (gzip_ok, max_age, full)
+def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str], modified: int | None,
+             full: bool) -> list[tuple[str, str]]:
+    shown = modified if modified is not None and modified <= time.time() else None
+    key = (gzip_ok, policy, shown, full)
     memo = _HEADER_LISTS.get(document)
     if memo is None:
         memo = _HEADER_LISTS.setdefault(document, {})
     found = memo.get(key)
     if found is not None:
         return found
+    cache_control, vary = policy
     headers = [
         ("ETag", f'"{document.gzip_etag if gzip_ok else document.etag}"'),
-        ("Cache-Control", f"public, max-age={max_age}"),
-        ("Vary", "Accept-Encoding"),
+        ("Cache-Control", cache_control),
+        ("Vary", vary),
     ]
-    if document.last_modified is not None:
-        headers.append(("Last-Modified", http_date(document.last_modified)))
+    if shown is not None:
+        headers.append(("Last-Modified", http_date(shown)))
     if full:
         if gzip_ok:
             headers.append(("Content-Encoding", "gzip"))
@@ -68,21 +82,25 @@ def _headers(document: Document, gzip_ok: bool, max_age: int, full: bool) -> lis
 
 
 def _accepts_gzip(header: str) -> bool:
-    # The common "gzip, deflate, br" needs no parsing; q-values go to werkzeug.
+    # The common "gzip, deflate, br" needs no parsing; q-values go to werkzeug, on a bounded header.
     if ";" in header:
+        if len(header) > _MAX_ACCEPT_ENCODING:
+            return False  # identity is always acceptable (RFC 9110 §12.5.3)
         return request.accept_encodings["gzip"] > 0
     tokens = {token.strip().lower() for token in header.split(",")}
     return "gzip" in tokens or "*" in tokens
 
 
-def _not_modified(document: Document) -> bool:
-    # werkzeug applies RFC 9110 §13.2.2: If-None-Match (lists, weak tags, "*")
-    # decides when present, else If-Modified-Since "not newer than". A client
-    # may hold either coding of the bytes, so either tag matches.
+def _not_modified(document: Document, modified: int | None) -> bool:
+    # werkzeug applies RFC 9110 §13.2.2: If-None-Match (lists, weak tags, "*") decides when
+    # present, else If-Modified-Since "not newer than". A client may hold either coding of
+    # the bytes, so either tag matches. Without a clock, a date proves nothing: 200.
     environ = request.environ
     if environ.get("HTTP_IF_NONE_MATCH") in (f'"{document.etag}"', f'"{document.gzip_etag}"'):
         return True  # the usual poll repeats one of our tags exactly
-    last_modified = document.last_modified
-    return not is_resource_modified(environ, etag=document.etag, last_modified=last_modified) or not (
-        is_resource_modified(environ, etag=document.gzip_etag, last_modified=last_modified)
+    if "HTTP_IF_NONE_MATCH" not in environ and modified is None:
+        return False
+    last = datetime.fromtimestamp(modified, tz=UTC) if modified is not None else None
+    return not is_resource_modified(environ, etag=document.etag, last_modified=last) or not (
+        is_resource_modified(environ, etag=document.gzip_etag, last_modified=last)
     )

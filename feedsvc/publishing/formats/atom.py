@@ -9,7 +9,15 @@ from typing import Any
 from feedgen.entry import FeedEntry
 from lxml.etree import SubElement
 
-from feedsvc.publishing.formats.page import FeedPage, content_html, item_summary, item_title, item_updated, paging_links
+from feedsvc.publishing.formats.page import (
+    FeedPage,
+    content_html,
+    feed_updated,
+    item_summary,
+    item_title,
+    item_updated,
+    paging_links,
+)
 from feedsvc.publishing.formats.xml import generator
 
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
@@ -54,11 +62,12 @@ def render(page: FeedPage) -> bytes:
         fg.link(href=href, rel=rel, type=LINK_TYPE)
     url, entry_id = page.article_url, page.entry_id
     used: set[datetime] = set()
+    fallback = feed_updated(page)
     for article in page.articles:
         fe = _Entry()
         fe.id(entry_id(article.id))
         fe.title(escape(item_title(article), quote=False))  # type="html", see _Entry
-        updated = item_updated(article)
+        updated = item_updated(article, fallback)
         while updated in used:  # two ids hashed to one second: rare, settled in page order
             updated += timedelta(seconds=1)
         used.add(updated)

@@ -14,13 +14,10 @@ from email.utils import format_datetime
 from html import escape
 
 from feedsvc.articles import Article
-from feedsvc.articles.dates import VN_TZ
 
-# The documented stand-in where a format REQUIRES a date and the article has none. The
-# W3C validator calls dates before 1990 implausible (ImplausibleDate), hence not the epoch.
-UNDATED = datetime(2000, 1, 1, tzinfo=VN_TZ)
-# How far past its date an article's Atom <updated> may be spread, by what the date knows.
-_SPREAD = {"minute": 60, "day": 86_400, "month": 28 * 86_400, None: 365 * 86_400}
+# How far past its date an article's Atom <updated> may be spread, by what the date knows
+# ("seen": dated when the index first published it, to the second).
+_SPREAD = {"minute": 60, "seen": 60, "day": 86_400, "month": 28 * 86_400}
 GENERATOR = "feedsvc"  # no version or date: it would change the bytes
 PAGING_RELS = ("first", "previous", "next", "last")  # RFC 5005 §3
 
@@ -47,10 +44,14 @@ class FeedPage:
 
 
 def feed_updated(page: FeedPage) -> datetime:
-    """The feed's updated / lastBuildDate: given, else the newest article date, else UNDATED."""
-    if page.updated is not None:
-        return page.updated
-    return max((a.published for a in page.articles if a.published is not None), default=UNDATED)
+    """The feed's updated / lastBuildDate: the newest article's date, else (an empty feed) the given
+    time the listing last changed. Never the time of rendering, never a made-up date."""
+    newest = max((a.published for a in page.articles if a.published is not None), default=None)
+    if newest is not None:
+        return newest
+    if page.updated is None:
+        raise ValueError("an empty or undated page needs FeedPage.updated (when its listing last changed)")
+    return page.updated
 
 
 def paging_links(page: FeedPage) -> list[tuple[str, str]]:
@@ -64,21 +65,22 @@ def item_title(article: Article) -> str:
     return article.title or article.id
 
 
-def item_updated(article: Article) -> datetime:
+def item_updated(article: Article, fallback: datetime) -> datetime:
     """Atom entry <updated>: required (RFC 4287 §4.1.2) and distinct per entry.
 
     The W3C validator warns when two entries share an <updated> (DuplicateUpdated), and a
     newsroom dates many articles to the same day. Within what the date leaves open (the
     time of a day-precise date, the day of a month-precise one), a fixed offset taken from
-    the id spreads them: stable forever, never before <published>, never from the clock.
+    the id spreads them: stable forever, never before <published>, never from the clock. An
+    article without any date (the catalog dates every article it publishes) takes ``fallback``.
     """
-    base = article.published or UNDATED
+    base = article.published or fallback
     if article.published is None:
-        spread = _SPREAD[None]
+        spread = 1
     elif base.hour or base.minute:
         spread = _SPREAD["minute"]
     else:
-        spread = _SPREAD.get(article.date_precision, _SPREAD["day"])
+        spread = _SPREAD.get(article.date_precision or "day", _SPREAD["day"])
     digest = hashlib.blake2b(article.id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
     return base + timedelta(seconds=int.from_bytes(digest, "big") % spread)
 

@@ -1,0 +1,112 @@
+"""HTML pages: the home page, every listing and every article, cached like the feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Blueprint, Response, render_template
+
+from feedsvc.corpus.catalog import SEEN
+from feedsvc.corpus.listings import ALL
+from feedsvc.publishing.cache import make_document
+from feedsvc.publishing.formats import FORMATS
+from feedsvc.publishing.paging import check_page
+from feedsvc.publishing.site import article_path, category_path, feed_path
+from feedsvc.web.guard import service
+from feedsvc.web.params import paging
+from feedsvc.web.responses import send
+
+bp = Blueprint("pages", __name__)
+
+HTML = "text/html; charset=utf-8"
+LATEST = 20
+ALL_ARTICLES = "Tất cả bài viết"
+
+
+def _page(key: tuple[object, ...], tags: frozenset[str], render: Callable[[], str], modified: int | None) -> Response:
+    # HTML pages go through the same cache and conditional GET as the feeds. Their bytes hold only
+    # paths, never the host, so one copy serves every Host.
+    document = service().cache.get(key, lambda: make_document(render().encode("utf-8"), HTML), tags)
+    return send(document, modified)
+
+
+def feed_links(slug: str) -> list[tuple[str, str, str]]:
+    """(format, link type, path) of a listing's feeds, for autodiscovery and the pages' feed links."""
+    return [(form.name, form.link_type, feed_path(slug, form.name)) for form in FORMATS.values()]
+
+
+def _context(**values: object) -> dict[str, object]:
+    return {"site": service().publisher.site, "feed_links": feed_links, "article_path": article_path,
+            "category_path": category_path, **values}
+
+
+@bp.get("/")
+def home() -> Response:
+    svc = service()
+    catalog = svc.catalog
+
+    def render() -> str:
+        latest, total = catalog.page(ALL, LATEST, 1)
+        return render_template("home.html", **_context(categories=catalog.categories(), latest=latest, total=total,
+                                                       feeds=feed_links(ALL)))
+
+    return _page(("home", catalog.version(ALL)), frozenset({ALL}), render, svc.publisher.modified(ALL))
+
+
+def _listing(slug: str, name: str, path: str) -> Response:
+    svc = service()
+    catalog = svc.catalog
+    _, page = paging()
+    number = page or 1
+    size = svc.publisher.site.default_limit
+
+    def render() -> str:
+        articles, total = catalog.page(slug, size, number)
+        last = check_page(number, total, size)
+        return render_template("category.html", **_context(name=name, slug=slug, articles=articles, total=total,
+                                                           page=number, last=last, feeds=feed_links(slug),
+                                                           path=path))
+
+    key = ("listing", slug, number, catalog.version(slug))
+    return _page(key, frozenset({slug}), render, svc.publisher.modified(slug))
+
+
+@bp.get("/articles")
+def articles() -> Response:
+    """Every article, newest first: a crawl from the home page reaches them all."""
+    return _listing(ALL, ALL_ARTICLES, "/articles")
+
+
+@bp.get("/categories/<slug>")
+def category(slug: str) -> Response:
+    return _listing(slug, service().catalog.category_name(slug), category_path(slug))
+
+
+@bp.get("/articles/<article_id>")
+def article(article_id: str) -> Response:
+    svc = service()
+    found = svc.catalog.get(article_id)
+    section = found.category_slug or svc.catalog.listing_of(article_id)
+    modified = svc.publisher.article_modified(article_id)
+
+    def render() -> str:
+        return render_template("article.html", **_context(article=found, feeds=feed_links(section),
+                                                          section=section))
+
+    key = ("article", article_id, svc.catalog.entry_of(article_id).fingerprint)
+    return _page(key, frozenset({section}), render, modified)
+
+
+@bp.app_template_filter("vndate")
+def vndate(moment: datetime | None, precision: str | None) -> str:
+    """05/10/2021, or 10/2021 for a month-only date; empty when undated."""
+    if moment is None:
+        return ""
+    return moment.strftime("%m/%Y" if precision == "month" else "%d/%m/%Y")
+
+
+@bp.app_template_test("seen")
+def dated_when_seen(precision: str | None) -> bool:
+    """Whether a date is when the service first published the article (the source gave none)."""
+    return precision == SEEN
