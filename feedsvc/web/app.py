@@ -8,6 +8,7 @@ import os
 import ssl
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -79,7 +80,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then FEEDSVC_* variables, then ``test_config``."""
     app = Flask(__name__)
     app.config.update(settings.load())
-    app.config.update({"BACKGROUND_LOAD": True})
+    # Not settings: BACKGROUND_LOAD (off: load before the first request) and CLOCK (the time the
+    # index and the validators read; tests move it instead of sleeping).
+    app.config.update({"BACKGROUND_LOAD": True, "CLOCK": time.time})
     if test_config:
         app.config.update(test_config)
     _configure_logging()
@@ -170,7 +173,7 @@ def _build_service(app: Flask) -> Service:
         max_age=int(config["MAX_AGE"]),
     )
     publisher = Publisher(catalog, cache, site)
-    indexer = Indexer(catalog, coordinator, renderer=renderer_digest(config))
+    indexer = Indexer(catalog, coordinator, clock=config["CLOCK"], renderer=renderer_digest(config))
     reloader = Reloader(indexer, float(config["RELOAD_INTERVAL"]), (publisher.forget,))
     if config["BACKGROUND_LOAD"]:
         reloader.start()  # bind at once, whatever the corpus size; 503 until ready

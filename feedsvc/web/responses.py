@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from weakref import WeakKeyDictionary
 
@@ -46,15 +45,15 @@ def send(document: Document, modified: int | None) -> Response:
     gzip_ok = _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
     config = current_app.config
     policy = (config["CACHE_CONTROL"], config["VARY"])
+    shown = modified if modified is not None and modified <= config["CLOCK"]() else None
     if ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ) and _not_modified(document, modified):
-        return Response(status=304, headers=_headers(document, gzip_ok, policy, modified, False))
+        return Response(status=304, headers=_headers(document, gzip_ok, policy, shown, False))
     body = document.gzipped if gzip_ok else document.body
-    return Response(body, status=200, headers=_headers(document, gzip_ok, policy, modified, True))
+    return Response(body, status=200, headers=_headers(document, gzip_ok, policy, shown, True))
 
 
-def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str], modified: int | None,
+def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str], shown: int | None,
              full: bool) -> list[tuple[str, str]]:
-    shown = modified if modified is not None and modified <= time.time() else None
     key = (gzip_ok, policy, shown, full)
     memo = _HEADER_LISTS.get(document)
     if memo is None:
