@@ -117,7 +117,8 @@ def test_clocks_move_strictly_forward_with_every_change_even_within_one_second(c
     indexer = Indexer(catalog, clock=lambda: frozen, renderer="r1")
     indexer.refresh()
     sections = [slug for slug, _, _ in catalog.categories()]
-    assert {catalog.modified(slug) for slug in [ALL, *sections]} == {1_800_000_000}
+    # The second after the change: later than any moment the old bytes were served.
+    assert {catalog.modified(slug) for slug in [ALL, *sections]} == {1_800_000_001}
 
     def step(change):
         before = {slug: (catalog.modified(slug), catalog.version(slug)) for slug in [ALL, *sections]}
@@ -136,7 +137,7 @@ def test_clocks_move_strictly_forward_with_every_change_even_within_one_second(c
     step(lambda: (corpus / "402_undated.txt").write_text(UNDATED, encoding="utf-8"))
     step(lambda: (corpus / "400_back.txt").write_text(back_dated.replace("cà phê", "cao su"), encoding="utf-8"))
     step(lambda: (corpus / "401_same_day.txt").unlink())
-    assert catalog.modified(ALL) == 1_800_000_005
+    assert catalog.modified(ALL) == 1_800_000_006
 
     # Kept in the index: a restart, or another worker following the index, has the same clocks.
     again = Catalog(FolderSource(corpus), SqliteStore(tmp_path / "index.sqlite3"))
@@ -144,7 +145,7 @@ def test_clocks_move_strictly_forward_with_every_change_even_within_one_second(c
     assert again.clocks == catalog.clocks
     # New code or settings (another renderer) move the renderer's clock, and only it.
     Indexer(again, clock=lambda: frozen + 60, renderer="r2").refresh()
-    assert again.clock("renderer") == 1_800_000_060 and again.modified(ALL) == catalog.modified(ALL)
+    assert again.clock("renderer") == 1_800_000_061 and again.modified(ALL) == catalog.modified(ALL)
 
 
 def test_an_article_page_has_its_own_clock(repo, corpus):

@@ -1,8 +1,11 @@
 """Keeps a catalog and its store in step with the source: scan, parse what changed, write, fold in.
 
 Time in the index. Every listing has a clock: when its content last changed, in whole seconds,
-moved to ``max(now, previous + 1)`` whenever its version changes, so it moves strictly forward
-with every change however many come in one second, and it is stored, so a restart keeps it. The
+moved to ``max(now + 1, previous + 1)`` (the second after the change, and past the previous value)
+whenever its version changes. So it moves strictly forward with every change however many come in
+one second, it is later than any moment the old bytes were served (libcurl's time condition,
+used by newsboat and sfeed, drops a 200 whose Last-Modified is not newer than the date it sent),
+and it is stored, so a restart keeps it. The
 web layer sends it as Last-Modified (RFC 9110 §8.8.2), which then changes whenever the bytes do,
 whatever the articles' own dates. A file's entry keeps the same kind of clock (``changed_at``) for
 its article page, and every id keeps the time it was first published (``first_seen``), which dates
@@ -50,8 +53,8 @@ class Changes:
 
 
 def tick(previous: float | None, now: float) -> int:
-    """A clock's next value: now in whole seconds, and always past the previous value."""
-    moment = math.floor(now)
+    """A clock's next value: the whole second after now, and always past the previous value."""
+    moment = math.floor(now) + 1
     return moment if previous is None else max(moment, math.floor(previous) + 1)
 
 
