@@ -117,8 +117,8 @@ def test_every_library_the_code_imports_is_a_declared_dependency():
     for top, files in imported.items():
         owners = {canonicalize_name(dist) for dist in distributions.get(top, [])}
         if not owners & declared:
-            undeclared[top] = sorted(files)
-    assert not undeclared, f"imported but not in [project].dependencies: {undeclared}"
+            undeclared[top] = {"imported by": sorted(files), "installed from": sorted(owners)}
+    assert not undeclared, f"imported but not in [project].dependencies {sorted(declared)}: {undeclared}"
 
 
 def test_a_checkout_serves_its_top_level_seeds():
