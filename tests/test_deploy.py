@@ -338,7 +338,8 @@ def test_a_base_url_wins_over_every_header(bare):
 def test_the_image_builds_offline_and_serves_the_seeds(tmp_path):
     port = free_port()
     done = subprocess.run(["bash", str(ROOT / "deploy" / "build-image.sh")], capture_output=True, text=True,
-                          env=os.environ | {"WORK": str(tmp_path), "PORT": str(port)}, timeout=900)
+                          env=os.environ | {"WORK": str(tmp_path), "PORT": str(port), "PYTHON": sys.executable},
+                          timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     summary = re.search(r"GET /healthz: (\d+); uid in the container: (\d+); items in /feeds/all.json: (\d+)",
                         done.stdout)
