@@ -93,7 +93,7 @@ done
 podman logs "$name" 2>&1 | head -8
 [[ "$status" == 200 ]] || { echo "build-image: /healthz answered $status" >&2; exit 1; }
 user=$(podman exec "$name" id -u)
-index=$(podman exec "$name" sh -c 'ls /app/instance')  # the parse index, written as that user
+index=$(podman exec "$name" sh -c 'ls /app/instance' | tr '\n' ' ')  # the parse index, written as that user
 items=$("$PYTHON" - "$PORT" <<'EOF'
 import json, sys, urllib.request
 print(len(json.load(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/feeds/all.json", timeout=5))["items"]))
