@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PREFIX = "FEEDSVC_"
-BUNDLED_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+# The sample corpus: inside the package when installed from a wheel (pyproject.toml maps seeds/ to
+# feedsvc/seeds), beside it in a checkout or an editable install.
+BUNDLED_SEEDS = next((path for path in (Path(__file__).resolve().parent / "seeds",
+                                        Path(__file__).resolve().parent.parent / "seeds") if path.is_dir()),
+                     Path(__file__).resolve().parent.parent / "seeds")
 
 
 class SettingError(ValueError):
