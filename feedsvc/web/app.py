@@ -141,17 +141,22 @@ class TransportScheme:
 
 
 def renderer_digest(config: Any) -> str:
-    """A digest of everything besides the corpus that a document's bytes depend on."""
+    """A digest of everything besides the corpus that a document's bytes depend on: the code and
+    templates that render them, and the settings they show."""
     digest = hashlib.sha256()
-    for package in ("feedsvc.publishing", "feedsvc.publishing.formats", "feedsvc.web"):
-        for entry in sorted(resources.files(package).iterdir(), key=lambda e: e.name):
-            if entry.name.endswith(".py"):
-                digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
-    templates = resources.files("feedsvc.web").joinpath("templates")
-    for entry in sorted(templates.iterdir(), key=lambda e: e.name):
-        digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    for package in ("feedsvc.publishing", "feedsvc.web"):
+        _digest_tree(digest, resources.files(package), package)
     digest.update(repr([config[name] for name in RENDER_SETTINGS]).encode())
     return digest.hexdigest()[:16]
+
+
+def _digest_tree(digest: Any, folder: Any, name: str) -> None:
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                _digest_tree(digest, entry, f"{name}/{entry.name}")
+        elif not entry.name.endswith((".pyc", ".pyo")):
+            digest.update(f"{name}/{entry.name}".encode() + b"\0" + entry.read_bytes())
 
 
 def _build_service(app: Flask) -> Service:
