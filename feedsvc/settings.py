@@ -91,8 +91,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_LIMIT", 200, "Largest `limit` a request may ask for.", _positive),
     Setting("MAX_AGE", 300, "Seconds in `Cache-Control: public, max-age`; feeds' `<ttl>` is this in minutes.",
             _positive),
-    Setting("RELOAD_INTERVAL", 5.0, "Seconds between scans of the corpus folder for changes; 0 turns "
-            "scanning off.", _not_negative),
+    Setting("RELOAD_INTERVAL", 5.0, "Seconds between scans of the corpus folder when it cannot be watched for "
+            "file events (no inotify, a network filesystem); 0 turns watching and scanning off.", _not_negative),
+    Setting("RESCAN_INTERVAL", 300.0, "Seconds between full scans of a watched corpus folder: a safety net for "
+            "file events the kernel dropped. Changes arrive through the events within a second.", _not_negative),
     Setting("PROXY_HOPS", 0, "How many proxies in front of the app to trust for `X-Forwarded-For/Proto/"
             "Host/Port`. 0 trusts none; 1 suits a PaaS router.", _hops),
     Setting("CATEGORIES", (), "Extra section names to recognise in headers, separated by `;`.", _names,

@@ -50,6 +50,8 @@ class Changes:
     removed: int = 0
     touched: set[str] = field(default_factory=set)
     synced: int = 0  # entries taken from the shared index, written there by another process
+    seq: int = 0  # the shared index's change log, read or written up to here (0: no shared index)
+    source_wide: bool = False  # a scan of the whole source, not of the files events named
 
 
 def tick(previous: float | None, now: float) -> int:
@@ -76,8 +78,9 @@ class Indexer:
 
     # -- scanning ------------------------------------------------------------
 
-    def refresh(self) -> Changes:
-        """Scan the source; parse new and changed files, forget removed ones.
+    def refresh(self, names: set[str] | None = None) -> Changes:
+        """Scan the source (or look at just these names, which file events gave); parse new and
+        changed files, forget removed ones.
 
         A store that fails (deleted, overwritten, disk full) is reopened, and if it fails
         again it is replaced by memory; either way every file is parsed into the new one.
@@ -87,7 +90,7 @@ class Indexer:
                 try:
                     if self.catalog.store_error is not None or not self.catalog.store.is_current():
                         self._replace_store(in_memory=attempt > 0)
-                    return self._refresh_once()
+                    return self._refresh_once(names)
                 except STORE_ERRORS as exc:
                     self.catalog.store_error = exc
             raise self.catalog.store_error  # type: ignore[misc]
@@ -109,7 +112,7 @@ class Indexer:
         self._reparse_all = True
         self._seq = 0
 
-    def _refresh_once(self) -> Changes:
+    def _refresh_once(self, names: set[str] | None) -> Changes:
         catalog, store = self.catalog, self.catalog.store
         if not self._loaded:
             # Read the index here, not at start: a worker that waited for another to
@@ -117,18 +120,21 @@ class Indexer:
             catalog.apply(store.rows(), [])
             catalog.set_clocks(store.clocks())
             self._loaded = True
-        changes = self._scan_and_parse()
+            names = None  # a first look covers the whole folder
+        scope = None if self._reparse_all else names
+        changes = self._scan_and_parse(scope)
+        changes.source_wide = scope is None
         self._reparse_all = False
         if store.persistent:
             # Refreshes hold the writing lock, so every change logged up to now is in memory.
-            self._seq = store.last_change()
+            self._seq = changes.seq = store.last_change()
         return changes
 
-    def _scan_and_parse(self) -> Changes:
+    def _scan_and_parse(self, names: set[str] | None) -> Changes:
         catalog, store = self.catalog, self.catalog.store
         known = catalog.entries()
-        seen, scan_skips = self._scan(known)
-        gone = [known[name] for name in known.keys() - seen.keys()]
+        seen, scan_skips = self._scan(known) if names is None else self._look(known, names)
+        gone = [known[name] for name in (known.keys() if names is None else names & known.keys()) - seen.keys()]
         # In name order: the index's b-trees then grow at one end (100k files: 4 s of
         # inserts instead of 12 s in the folder's hash order).
         todo = sorted(name for name, stale in seen.items() if stale)
@@ -225,6 +231,20 @@ class Indexer:
             seen[name] = self._reparse_all or entry is None or entry.size != size or entry.file_stamp != stamp
         return seen, listing.skipped
 
+    def _look(self, known: dict[str, FileEntry], names: set[str]) -> tuple[dict[str, bool], dict[str, str]]:
+        """:meth:`_scan` for these names only; the other files keep what the last scan said."""
+        try:
+            listing = self.catalog.source.look(names)
+        except OSError as exc:
+            log.error("cannot look at %d files in %s: %s", len(names), self.catalog.source.location, exc)
+            return {name: False for name in names if name in known}, self.catalog.scan_skips
+        seen: dict[str, bool] = {}
+        for name, size, stamp in zip(listing.names, listing.sizes, listing.stamps):
+            entry = known.get(name)
+            seen[name] = entry is None or entry.size != size or entry.file_stamp != stamp
+        skips = {name: why for name, why in self.catalog.scan_skips.items() if name not in names}
+        return seen, {**skips, **listing.skipped}
+
     def _parse(self, names: list[str]) -> Iterator[list[Encoded]]:
         """Batches of (entry, encoded article), in the order of ``names``."""
         reader = self.catalog.source.batch_reader()
@@ -264,5 +284,5 @@ class Indexer:
         catalog.set_scan_skips(note.get("skips", {}))
         changes = Changes(removed=len(gone), synced=len(fresh), touched=catalog.apply(fresh, gone))
         catalog.set_clocks(store.clocks())  # after the entries: a clock never runs ahead of its bytes
-        self._seq = seq
+        self._seq = changes.seq = seq
         return changes

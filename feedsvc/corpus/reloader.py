@@ -1,35 +1,56 @@
 """Keeps the corpus fresh in the background and tells listeners what changed.
 
-The first load runs at once; then the process that holds the seat (see coordination) scans the
-folder every interval, and the others fold in what it wrote to the shared index.
+The first load runs at once. Then the one process that holds the seat (see coordination) watches
+the folder: file events name the changed files, which alone are read again; a full scan runs
+every ``rescan_interval`` as a safety net, or every ``interval`` where the folder cannot be
+watched. The other processes poll the shared index's generation (a microsecond pragma) five
+times a second and fold in what the watcher wrote, then record how far they got (an ack), so
+the watcher knows when every process serves a change. Each change, in each process, goes to
+the listeners: dropping cached documents is the first, pinging WebSub hubs another.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable
 
 from feedsvc.corpus.indexer import Changes, Indexer
+from feedsvc.corpus.store import STORE_ERRORS
+from feedsvc.corpus.watcher import Watcher
 
 log = logging.getLogger(__name__)
 Listener = Callable[[Changes], None]
-_SYNC_PAUSE = 1.0  # seconds between looks at the change log, in the workers that do not scan
+FOLLOW_PAUSE = 0.2  # seconds between looks at the shared index, in the processes that follow it
+_SEAT_PAUSE = 1.0  # seconds between tries for the seat, in the processes that follow
 
 
 class Reloader:
     """Runs :meth:`Indexer.refresh` or :meth:`Indexer.sync` and hands each :class:`Changes` to listeners."""
 
-    def __init__(self, indexer: Indexer, interval: float, listeners: tuple[Listener, ...] = ()):
+    def __init__(self, indexer: Indexer, interval: float, listeners: tuple[Listener, ...] = (), *,
+                 rescan_interval: float = 300.0, watch: bool = True):
         self.indexer = indexer
         self.interval = interval
+        self.rescan_interval = rescan_interval
+        self.watch = watch
         self.listeners: list[Listener] = list(listeners)
+        self.scanning = False  # whether this process holds the seat
+        self._watcher: Watcher | None = None
+        self._next_full = 0.0
+        self._last_full = 0.0
+        self._generation: int | None = None
+        self._seat_tried = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def load(self) -> Changes:
-        """One refresh now (a scan of the folder)."""
-        changes = self.indexer.refresh()
+    # -- one step each -------------------------------------------------------
+
+    def load(self, names: set[str] | None = None) -> Changes:
+        """One refresh now: a scan of the folder, or a look at the files named."""
+        changes = self.indexer.refresh(names)
         self._notify(changes)
         if changes.parsed or changes.removed:
             catalog = self.indexer.catalog
@@ -38,43 +59,104 @@ class Reloader:
         return changes
 
     def sync(self) -> Changes:
-        """Take in what the scanning process wrote to the shared index."""
+        """Take in what the watching process wrote to the shared index."""
         changes = self.indexer.sync()
         self._notify(changes)
+        if changes.seq:
+            self.indexer.catalog.store.ack(os.getpid(), changes.seq)
         if changes.synced or changes.removed:
-            log.info("corpus: %d changed, %d removed by the scanning worker", changes.synced, changes.removed)
+            log.info("corpus: %d changed, %d removed by the watching worker", changes.synced, changes.removed)
         return changes
 
     def _notify(self, changes: Changes) -> None:
         for listener in self.listeners:
-            listener(changes)
+            try:
+                listener(changes)
+            except Exception:  # one listener's failure must not stop the others or the reloader
+                log.exception("a corpus listener failed")
+
+    # -- the loop ------------------------------------------------------------
 
     def start(self) -> None:
-        """Load in the background, then keep scanning; the caller serves 503 until the catalog is ready."""
+        """Load in the background, then keep watching; the caller serves 503 until the catalog is ready."""
         self._thread = threading.Thread(target=self._run, name="feedsvc-reloader", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
+        if self._watcher is not None:
+            self._watcher.stop()
 
     def _scans(self) -> bool:
         catalog = self.indexer.catalog
-        return not catalog.ready.is_set() or not catalog.store.persistent or self.indexer.coordinator.has_seat()
+        if not catalog.store.persistent or self.scanning:
+            return True  # alone (nobody follows a private store), or the watcher already
+        now = time.monotonic()
+        if now - self._seat_tried < _SEAT_PAUSE:
+            return False
+        self._seat_tried = now
+        if self.indexer.coordinator.has_seat():
+            self.scanning = True
+            if now - self._last_full > 2.0:
+                self._next_full = 0.0  # taking over from a watcher that died: catch up with a full scan
+            return True
+        return False
 
     def _run(self) -> None:
         catalog = self.indexer.catalog
         while not self._stop.is_set():
-            scanning = self._scans()
             try:
-                self.load() if scanning else self.sync()
-            except Exception:  # a scan must never kill the thread that keeps feeds fresh
+                if not catalog.ready.is_set():
+                    self.load()  # every process loads first (the writing lock makes them take turns)
+                    self._last_full = time.monotonic()
+                    self._next_full = self._last_full + (self.interval or 5)
+                elif self._scans():
+                    self._scan_step()
+                else:
+                    self._follow_step()
+            except Exception:  # a refresh must never kill the thread that keeps feeds fresh
                 log.exception("corpus refresh failed; retrying in %.1fs", self.interval or 5)
-            if not catalog.store.persistent:
-                # This process fell back to memory: nobody can follow it through the index
-                # any more, so another takes over the scanning (and this one scans alone).
+                self._stop.wait(self.interval or 5)
+            if not catalog.store.persistent and self.scanning:
+                # This process fell back to memory: nobody can follow it through the index any
+                # more, so another takes over the watching (and this one scans alone).
                 self.indexer.coordinator.leave_seat()
+                self.scanning = False
             if not self.interval and catalog.ready.is_set():
-                return
-            # Reading the change log is one query: do it often, so a change shows in
-            # every worker soon after the scanning one has seen it.
-            self._stop.wait((self.interval or 5) if scanning else min(self.interval, _SYNC_PAUSE))
+                return  # scanning is off: the first load was all
+
+    def _scan_step(self) -> None:
+        if self.interval and self.watch and self._watcher is None:
+            watcher = Watcher(self.indexer.catalog.source.location)
+            self._watcher = watcher if watcher.start() else None
+            self.watch = self._watcher is not None
+        now = time.monotonic()
+        if now >= self._next_full:
+            self.load()
+            self._last_full = time.monotonic()
+            if self._watcher is not None and not self._watcher.still_the_folder():
+                log.warning("the corpus folder was replaced: watching the new one")
+                self._watcher.stop()
+                self._watcher = None
+                self.watch = True
+            self._next_full = time.monotonic() + (self.rescan_interval if self._watcher else self.interval)
+            return
+        if self._watcher is None:
+            self._stop.wait(self._next_full - now)
+        elif self._watcher.wait(min(self._next_full - now, 1.0)):
+            names = self._watcher.take()
+            if names:
+                self.load(names)
+
+    def _follow_step(self) -> None:
+        catalog = self.indexer.catalog
+        store = catalog.store
+        # A deleted or replaced index file never moves this connection's generation: a stat says so.
+        try:
+            generation = store.generation() if store.is_current() else None
+        except STORE_ERRORS as exc:  # overwritten with junk: the sync below mends it
+            catalog.store_error, generation = exc, None
+        if generation is None or generation != self._generation:
+            self._generation = generation
+            self.sync()  # reopens a replaced index (Indexer.sync falls back to a refresh)
+        self._stop.wait(FOLLOW_PAUSE)

@@ -43,6 +43,10 @@ class Source(Protocol):
 
     def listing(self) -> Listing: ...
 
+    def look(self, names: set[str]) -> Listing:
+        """What :meth:`listing` says of just these names (those gone are absent)."""
+        ...
+
     def read(self, name: str) -> tuple[FileEntry, Article | None]: ...
 
     def batch_reader(self) -> Callable[[list[str]], list[Encoded]]:
@@ -74,6 +78,9 @@ class FolderSource:
 
     def listing(self) -> Listing:
         return list_folder(self.location)
+
+    def look(self, names: set[str]) -> Listing:
+        return look_up(self.location, names)
 
     def read(self, name: str) -> tuple[FileEntry, Article | None]:
         return read_file(self.location, name, self.max_file_bytes, self.vocabulary)
@@ -131,31 +138,40 @@ def read_batch(folder: str, size_cap: int, categories: tuple[str, ...], names: l
 
 def list_folder(folder: str) -> Listing:
     """Names, sizes and stamps of the regular `.txt` files in a folder, and the files skipped."""
-    names: list[str] = []
-    sizes, stamps = array("q"), array("q")  # compact: cheap to send back from a helper process
-    skipped: dict[str, str] = {}
+    listing = Listing([], array("q"), array("q"), {})  # arrays: compact, cheap to send from a helper
     # Iterated, not listed: 100,000 DirEntry objects at once would stay in the heap.
     with os.scandir(folder) as entries:
         for entry in entries:
-            name = entry.name
-            if not name.lower().endswith(".txt") or name.startswith("."):
-                continue
-            if not name.isascii():
-                try:
-                    name.encode("utf-8")
-                except UnicodeEncodeError:
-                    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                    skipped[shown] = "file name is not UTF-8"
-                    continue
-            try:
-                if entry.is_symlink():
-                    skipped[name] = "symbolic link, not followed"
-                    continue
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue  # vanished between listing and stat
-            if stat.S_ISREG(info.st_mode):
-                names.append(name)
-                sizes.append(info.st_size)
-                stamps.append(file_stamp(info))
-    return Listing(names, sizes, stamps, skipped)
+            _add(listing, entry.name, lambda entry=entry: entry.stat(follow_symlinks=False))  # type: ignore[misc]
+    return listing
+
+
+def look_up(folder: str, names: set[str]) -> Listing:
+    """:func:`list_folder` for these names only (a file event named them)."""
+    listing = Listing([], array("q"), array("q"), {})
+    for name in sorted(names):
+        _add(listing, name, lambda name=name: os.stat(os.path.join(folder, name), follow_symlinks=False))  # type: ignore[misc]
+    return listing
+
+
+def _add(listing: Listing, name: str, look: Callable[[], os.stat_result]) -> None:
+    """Put one directory entry in a listing, or in its skipped files, or nowhere (not an article)."""
+    if not name.lower().endswith(".txt") or name.startswith("."):
+        return
+    if not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            listing.skipped[shown] = "file name is not UTF-8"
+            return
+    try:
+        info = look()
+    except OSError:
+        return  # vanished between listing and stat
+    if stat.S_ISLNK(info.st_mode):
+        listing.skipped[name] = "symbolic link, not followed"
+    elif stat.S_ISREG(info.st_mode):
+        listing.names.append(name)
+        listing.sizes.append(info.st_size)
+        listing.stamps.append(file_stamp(info))

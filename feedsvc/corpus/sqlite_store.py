@@ -20,7 +20,7 @@ from feedsvc.corpus.store import STORE_ERRORS, Clocks, MemoryStore, Store, decod
 
 log = logging.getLogger(__name__)
 
-LAYOUT = "feedsvc-index-9"  # bump when the tables change
+LAYOUT = "feedsvc-index-10"  # bump when the tables change
 _CHANGES_KEPT = 200_000
 # SQLite's primary result codes that mean the file itself is bad (anything else, such as
 # SQLITE_BUSY or SQLITE_LOCKED from a worker writing at that moment, is not a reason to delete it).
@@ -203,6 +203,21 @@ class SqliteStore:
         found = self._connect().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return found[0] if found else None
 
+    def generation(self) -> int:
+        # PRAGMA data_version moves when another connection commits: a poll costs microseconds.
+        return int(self._connect().execute("PRAGMA data_version").fetchone()[0])
+
+    def ack(self, pid: int, seq: int) -> None:
+        with self._transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO acks VALUES (?, ?)", (pid, seq))
+
+    def acks(self) -> dict[int, int]:
+        return dict(self._connect().execute("SELECT pid, seq FROM acks").fetchall())
+
+    def forget_acks(self, pids: list[int]) -> None:
+        with self._transaction() as conn:
+            conn.executemany("DELETE FROM acks WHERE pid = ?", [(pid,) for pid in pids])
+
     def articles(self, names: list[str]) -> dict[str, Article]:
         found: dict[str, Article] = {}
         conn = self._connect()
@@ -215,7 +230,7 @@ class SqliteStore:
 
 
 def _create_tables(conn: sqlite3.Connection) -> None:
-    for table in ("files", "bodies", "changes", "seen", "clocks"):
+    for table in ("files", "bodies", "changes", "seen", "clocks", "acks"):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     conn.execute(
         "CREATE TABLE files (name TEXT PRIMARY KEY, size INTEGER, file_stamp INTEGER, fingerprint INTEGER,"
@@ -225,6 +240,8 @@ def _create_tables(conn: sqlite3.Connection) -> None:
     # Kept when a file goes: an id that comes back keeps the date it was first published under.
     conn.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, first_seen REAL NOT NULL) WITHOUT ROWID")
     conn.execute("CREATE TABLE clocks (key TEXT PRIMARY KEY, version TEXT NOT NULL, modified INTEGER NOT NULL)")
+    # Each worker's progress through the change log: a WebSub ping waits until all serve a change.
+    conn.execute("CREATE TABLE acks (pid INTEGER PRIMARY KEY, seq INTEGER NOT NULL)")
     conn.execute("CREATE TABLE bodies (name TEXT PRIMARY KEY, article TEXT NOT NULL)")
     # One line per file written or deleted: how the workers that do not scan learn what
     # the scanning one changed (see changed_since).

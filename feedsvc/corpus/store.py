@@ -61,6 +61,17 @@ class Store(Protocol):
     def is_current(self) -> bool:
         """Whether the store is still the one at its path (not deleted or replaced)."""
 
+    def generation(self) -> int:
+        """A number that changes whenever another process commits (cheap enough to poll)."""
+
+    def ack(self, pid: int, seq: int) -> None:
+        """Record that process ``pid`` serves every change up to ``seq``."""
+
+    def acks(self) -> dict[int, int]:
+        """Every process's last :meth:`ack`."""
+
+    def forget_acks(self, pids: list[int]) -> None: ...
+
 
 def encode(article: Article) -> str:
     """An article as the JSON text the index stores."""
@@ -145,3 +156,15 @@ class MemoryStore:
 
     def is_current(self) -> bool:
         return True
+
+    def generation(self) -> int:
+        return 0
+
+    def ack(self, pid: int, seq: int) -> None:
+        pass  # nobody follows a private store: there is no one to wait for
+
+    def acks(self) -> dict[int, int]:
+        return {}
+
+    def forget_acks(self, pids: list[int]) -> None:
+        pass

@@ -179,7 +179,8 @@ def _build_service(app: Flask) -> Service:
     )
     publisher = Publisher(catalog, cache, site)
     indexer = Indexer(catalog, coordinator, clock=config["CLOCK"], renderer=renderer_digest(config))
-    reloader = Reloader(indexer, float(config["RELOAD_INTERVAL"]), (publisher.forget,))
+    reloader = Reloader(indexer, float(config["RELOAD_INTERVAL"]), (publisher.forget,),
+                        rescan_interval=float(config["RESCAN_INTERVAL"]) or float("inf"))
     if config["BACKGROUND_LOAD"]:
         reloader.start()  # bind at once, whatever the corpus size; 503 until ready
         if warm and catalog.store.persistent:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import sys
 from pathlib import Path
 
 PROCFILE = Path(__file__).resolve().parent.parent.parent / "Procfile"
@@ -24,5 +25,8 @@ def exec_gunicorn(port: str) -> int:
     """Replace this process with gunicorn, as the platform would start it."""
     os.environ["PORT"] = str(port)
     argv = procfile_command()
-    os.execvp(argv[0], argv)
+    if argv[0] == "gunicorn":
+        # This interpreter's gunicorn, not whichever is first on PATH (a venv that is not activated).
+        argv = [sys.executable, "-m", "gunicorn", *argv[1:]]
+    os.execv(argv[0], argv)
     return 1  # not reached
