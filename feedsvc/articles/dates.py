@@ -7,18 +7,36 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from dateutil import parser as dateutil_parser
-from dateutil import tz
 
-# Vietnam has kept UTC+07:00 without DST since 1975; the zone name is what readers expect.
-VN_TZ = tz.gettz("Asia/Ho_Chi_Minh") or timezone(timedelta(hours=7), "ICT")
+# Vietnam has kept UTC+07:00 without DST since 1975, and the feeds promise +07:00. A
+# fixed zone, not tzdata's Asia/Ho_Chi_Minh: that zone gives 1906 and earlier the local
+# mean time +07:06:30, which neither RFC 822 nor RFC 3339 can write, and 1943-1975
+# other offsets; the instant is the same either way, only its written offset differs.
+VN_TZ = timezone(timedelta(hours=7), "ICT")
+
+# Only these can be the date of a news article. Fixed, never relative to today, so the
+# same file always parses the same way; outside them a date is an exporter's null
+# ("0001-01-01") or a typo, and the article is undated with a warning instead.
+EARLIEST = datetime(1900, 1, 1, tzinfo=VN_TZ)
+LATEST = datetime(2199, 12, 31, 23, 59, 59, 999999, tzinfo=VN_TZ)
+# Real zones run from UTC-12:00 to UTC+14:00 (Kiribati).
+_WESTMOST, _EASTMOST = timedelta(hours=-12), timedelta(hours=14)
 
 
 class DateParseError(ValueError):
     """Raised with the raw input quoted, so an editor can find the bad date."""
 
-    def __init__(self, raw: str):
-        super().__init__(f"cannot read a date from {raw!r}")
+    def __init__(self, raw: str, message: str | None = None):
+        super().__init__(message or f"cannot read a date from {raw!r}")
         self.raw = raw
+
+
+class ImplausibleDate(DateParseError):
+    """A real calendar date that cannot be a publication date (before 1900, after 2199)."""
+
+    def __init__(self, raw: str):
+        text = " ".join(raw.split())
+        super().__init__(raw, f"{text} is not a plausible publication date (outside {EARLIEST.year}-{LATEST.year})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +75,23 @@ FORMATS: tuple[tuple[re.Pattern, str], ...] = tuple(
 
 
 def parse_date(raw: str, *, year: int | None = None) -> ParsedDate:
-    """Read one date. ``year`` fills in a dateline's missing year; nothing else is guessed."""
+    """Read one date. ``year`` fills in a dateline's missing year; nothing else is guessed.
+
+    Raises :class:`DateParseError` for anything unreadable, and :class:`ImplausibleDate`
+    for a date outside :data:`EARLIEST`..:data:`LATEST` (in Vietnam time).
+    """
     text = " ".join(raw.split()).strip(" ,.")
     for pattern, precision in FORMATS:
         match = pattern.fullmatch(text)
         if match:
-            value = _build(match, year, raw)
-            return ParsedDate(value, precision)
-    return _parse_odd(text, raw)
+            return _plausible(ParsedDate(_build(match, year, raw), precision), raw)
+    return _plausible(_parse_odd(text, raw), raw)
+
+
+def _plausible(parsed: ParsedDate, raw: str) -> ParsedDate:
+    if not EARLIEST <= parsed.value <= LATEST:
+        raise ImplausibleDate(raw)
+    return parsed
 
 
 def _build(match: re.Match, year: int | None, raw: str) -> datetime:
@@ -83,29 +110,39 @@ def _build(match: re.Match, year: int | None, raw: str) -> datetime:
         )
     except ValueError as exc:  # 31/2, month 13, hour 25 ...
         raise DateParseError(raw) from exc
-    offset = _offset(parts)
+    offset = _offset(parts, raw)
     if offset is None:
         return value.replace(tzinfo=VN_TZ)
-    return value.replace(tzinfo=offset).astimezone(VN_TZ)
+    try:
+        return value.replace(tzinfo=offset).astimezone(VN_TZ)
+    except OverflowError as exc:  # 31/12/9999 23:00 GMT-12 is already year 10000 in Vietnam
+        raise ImplausibleDate(raw) from exc
 
 
-def _offset(parts: dict) -> timezone | None:
+def _offset(parts: dict, raw: str) -> timezone | None:
     # "GMT+7" means UTC+07:00 as people write it; dateutil reads it with the
     # POSIX sign (UTC-07:00), which is why offsets are handled here and not there.
     if parts.get("iso"):
         iso = parts["iso"]
         if iso.upper() == "Z":
             return timezone.utc
-        sign = -1 if iso[0] == "-" else 1
         digits = iso[1:].replace(":", "")
-        return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+        zone = _zone(iso[0], int(digits[:2]), int(digits[2:]))
+        if zone is None:  # "+99:99": RFC 3339 has no such offset, so the stamp is not one
+            raise DateParseError(raw)
+        return zone
     if parts.get("off"):
-        sign = -1 if parts["sign"] == "-" else 1
-        hours, minutes = int(parts["off"]), int(parts.get("offm") or 0)
-        if hours > 14:
-            return None
-        return timezone(sign * timedelta(hours=hours, minutes=minutes))
+        # A page's "(GMT+15)" is a slip in the label; the time is still the page's own.
+        return _zone(parts["sign"], int(parts["off"]), int(parts.get("offm") or 0))
     return None
+
+
+def _zone(sign: str, hours: int, minutes: int) -> timezone | None:
+    """The offset UTC±hh:mm, or None when no place on Earth uses it."""
+    if minutes >= 60:
+        return None
+    delta = (-1 if sign == "-" else 1) * timedelta(hours=hours, minutes=minutes)
+    return timezone(delta) if _WESTMOST <= delta <= _EASTMOST else None
 
 
 _ODD_ZONE = re.compile(r"\b(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?\b", re.I)
@@ -127,7 +164,10 @@ def _parse_odd(text: str, raw: str) -> ParsedDate:
     precision = _DAY if first.day == second.day else _MONTH
     if first.tzinfo is None:
         first = first.replace(tzinfo=VN_TZ)
-    return ParsedDate(first.astimezone(VN_TZ), precision)
+    try:
+        return ParsedDate(first.astimezone(VN_TZ), precision)
+    except OverflowError as exc:
+        raise ImplausibleDate(raw) from exc
 
 
 # A dateline opens the lead: "Sáng 12/5,", "Trưa 3-6", "Sáng thứ Hai (6/6)", "Chiều hôm
@@ -138,7 +178,7 @@ _DATELINE = re.compile(
     r"(?<![\w/])(?:(?:rạng\s+)?(?:sáng|trưa|chiều|tối|đêm|khuya)(?:\s+(?:sớm|muộn|nay|qua|hôm\s+(?:nay|qua)))?"
     r"(?:\s+" + _WEEKDAY + r")?(?:\s+ngày)?|(?:trong\s+(?:\d|hai|ba|các)\s+)?ngày|hôm\s+(?:nay|qua)|" + _WEEKDAY_WORD + r")"
     r"\s*,?\s*\(?\s*(?P<date>(?:(?P<first>\d{1,2})\s*(?:[-–,]|và)\s*)?(?P<day>\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{4})?)"
-    r"|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)(?![\d/])",
+    r"|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4}|(?!\s+năm\s+\d)))(?![\d/])",
     re.I,
 )
 # Words that make a date a reference, a deadline or a range, not the day of the news:

@@ -11,7 +11,12 @@ from feedsvc.articles.categories import Vocabulary
 from feedsvc.articles.model import Article, ArticleParseError
 
 # " date 2021-10 Thời sự - Chính trị Phấn đấu …": the date, then "<category> <title>".
-_HEADER = re.compile(r"^date\s+(?P<date>\d{4}-\d{1,2}(?:-\d{1,2})?)(?:\s(?P<rest>.*))?$", re.I)
+# Some exporters write the full ISO 8601 / RFC 3339 instant: " date 2022-03-15T08:30:00+07:00 …".
+_HEADER = re.compile(
+    r"^date\s+(?P<date>\d{4}-\d{1,2}(?:-\d{1,2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?(?=\s|$))?)?)(?:\s(?P<rest>.*))?$",
+    re.I,
+)
 # The newsroom's own dateline prefix, "(kontumtv.vn) – ", "(kontumtv.vn) - ", "Kontumtv.vn – ".
 _SITE_PREFIX = re.compile(r"^(?:\(\s*[\w.-]+\.vn\s*\)|[\w.-]+\.vn(?=\s*[–—:-]))\s*[–—:-]?\s*", re.I)
 # "Sáng 12/5, ", "Sáng nay (12/5), ", "Ngày 7-8/6, ": the dateline that opens a lead.
