@@ -39,6 +39,10 @@ VN = timedelta(hours=7)
         ("Cập nhật: 09/08/2022 15:30", (2022, 8, 9, 15, 30), "day"),
         ("Ngày đăng: 09/08/2022", (2022, 8, 9, 0, 0), "day"),
         ("09/08/2022 - 15:30", (2022, 8, 9, 15, 30), "day"),
+        ("Cập nhật: 15:30 | 09/08/2022", (2022, 8, 9, 15, 30), "day"),
+        ("14:20, Thứ Tư, 10/08/2022", (2022, 8, 10, 14, 20), "day"),
+        ("Cập nhật lúc 09:05 (GMT+8) - 05/12/2022", (2022, 12, 5, 8, 5), "day"),
+        ("16:45 | 28/04/2023 (GMT+0)", (2023, 4, 28, 23, 45), "day"),
     ],
 )
 def test_parse_date(raw, expected, precision):
@@ -95,7 +99,16 @@ def test_bad_dates_quote_the_input(raw):
         ("Sáng 12/5/2021, hội nghị khai mạc.", 2022, 5, None),
         ("Chiều 29/2, Sở Y tế cho biết.", 2022, 2, None),  # no such day in 2022
         ("Đợt tiêm diễn ra từ ngày 10/2 đến ngày 20/2.", 2022, 2, None),
-        ("Từ ngày 7-9/6, tại Nhà văn hóa diễn ra hội thi.", 2022, 6, None),
+        # a range that opens the lead is the event's: its first day (issue 14)
+        ("Từ ngày 7-9/6, tại Nhà văn hóa diễn ra hội thi.", 2022, 6, 7),
+        ("Từ ngày 10 đến 12/8, tại Nhà thi đấu diễn ra giải.", 2022, 8, 10),
+        ("Từ ngày 10/8 đến ngày 12/8, huyện tổ chức hội thi.", 2022, 8, 10),
+        ("Trong 3 ngày 10, 11 và 12/8, giải diễn ra.", 2022, 8, 10),
+        ("Từ ngày 25 – 27/7, Đoàn công tác làm việc tại tỉnh.", 2023, 7, 25),
+        # ... a range that starts in the month before, a rule's first day, a campaign's period: no
+        ("Từ ngày 30/6 đến ngày 2/7, thí sinh dự thi. Kết quả công bố ngày 24/7.", 2022, 7, None),
+        ("Từ ngày 1/7, giá dịch vụ khám bệnh được điều chỉnh.", 2022, 7, None),
+        ("Trong khuôn khổ Tháng Thanh niên (từ ngày 1/3 đến ngày 31/3), sáng 5/3, Tỉnh đoàn ra quân.", 2023, 3, 5),
         ("Tính đến hết ngày 5/12, toàn tỉnh có 540.000 người.", 2021, 12, None),
         ("Kỳ họp thứ 5 (6/6) bế mạc.", 2022, 6, None),  # "thứ 5" is not a weekday here
         # a cut-off with a clock time, and a document date named by its issuer or subject
@@ -111,7 +124,34 @@ def test_bad_dates_quote_the_input(raw):
     ],
 )
 def test_find_dateline(lead, year, month, day):
-    found = find_dateline(lead, year, month)
+    _check_dateline(find_dateline(lead, year, month), year, month, day)
+
+
+@pytest.mark.parametrize(
+    "paragraphs, year, month, day",
+    [
+        # after a one-sentence lead, the dateline opens the next paragraph (or the one after)
+        (["UBND tỉnh mở lớp dạy bơi miễn phí cho trẻ em.", "Sáng 15/6, tại hồ bơi, lớp đầu tiên khai giảng."], 2022, 6, 15),
+        (["Nông dân thu hoạch sâm dây.", "Chiều ngày 17 tháng 6, xã tổ chức hội nghị."], 2023, 6, 17),
+        (["Giải Việt dã khởi tranh.", "Từ ngày 14 đến 16/9, các vận động viên tranh tài."], 2022, 9, 14),
+        (["Thực hiện Kế hoạch số 815/KH-UBND ngày 6/3/2023 của UBND tỉnh, tỉnh kêu gọi đầu tư.",
+          "Sáng 22/3, UBND tỉnh gặp mặt doanh nghiệp."], 2023, 3, 22),
+        (["Tỉnh đẩy nhanh tiêm vắc xin.", "Tại huyện Tu Mơ Rông, tỷ lệ tiêm thấp.", "Sáng 16/11, Sở họp."], 2022, 11, 16),
+        # a later paragraph counts only when a dateline opens it; one in another month ends the search
+        (["Tỉnh đẩy nhanh tiêm vắc xin.", "Tính đến ngày 15/11, toàn tỉnh tiêm 52.000 trẻ, theo Công văn ngày 8/11/2022."],
+         2022, 11, None),
+        (["Lễ hội đã sẵn sàng.", "Chiều 30/11, Ban tổ chức họp báo. Lễ khai mạc diễn ra tối 2/12."], 2022, 12, None),
+        (["Hội nghị tổng kết.", "Đại biểu dự hội nghị sáng 15/6 tại hội trường."], 2022, 6, None),
+        (["Sáng 12/5, hội nghị khai mạc.", "Chiều 13/5, đoàn đi thực tế."], 2022, 5, 12),
+        (["Chiều 31/5, Sở họp báo.", "Sáng 1/6, lễ phát động diễn ra."], 2022, 6, None),
+        (["Một.", "Hai.", "Ba.", "Sáng 15/6, quá xa lead."], 2022, 6, None),
+    ],
+)
+def test_find_dateline_past_the_lead(paragraphs, year, month, day):
+    _check_dateline(find_dateline(paragraphs, year, month), year, month, day)
+
+
+def _check_dateline(found, year, month, day):
     if day is None:
         assert found is None
     else:
@@ -132,6 +172,15 @@ def test_find_dateline(lead, year, month, day):
         ("Ngày đăng: 09/08/2022", True),
         ("09/08/2022 - 15:30", True),  # the date and time alone on their line
         ("16/3/1975 – 16/3/2022", False),
+        # the time first, with or without a label, weekday, separator or zone
+        ("Cập nhật: 15:30 | 09/08/2022", True),
+        ("Đăng lúc 07:45 - 21/03/2023", True),
+        ("14:20, Thứ Tư, 10/08/2022", True),
+        ("Cập nhật lúc 09:05 (GMT+7) - 05/12/2022", True),
+        ("16:45 | 28/04/2023", True),
+        ("09:05 - 05/12/2022 (GMT+7)", True),
+        ("15:30, ngày 12/5/2022, UBND tỉnh họp.", False),
+        ("Lúc 10 giờ ngày 15/6/2022", False),
     ],
 )
 def test_page_timestamp(line, is_stamp):
@@ -221,30 +270,41 @@ def header_dates(draw):
 
 @st.composite
 def page_timestamps(draw):
-    """A headerless page's own timestamp, with every lead-in, separator and zone it may carry."""
+    """A headerless page's own timestamp: date first or time first, with every lead-in, separator and zone."""
     year, month, day = (draw(st.sampled_from(v)) for v in (EDGE_YEARS, EDGE_MONTHS, EDGE_DAYS))
-    lead = draw(st.sampled_from(("", *(w + "," for w in WEEKDAYS), *WEEKDAYS, "Cập nhật:", "Cập nhật lúc",
-                                  "Ngày đăng:", "Đăng lúc:", "Đăng ngày", "Thời gian đăng:", "Xuất bản:")))
+    label = draw(st.sampled_from(("", "Cập nhật:", "Cập nhật lúc", "Ngày đăng:", "Đăng lúc:", "Đăng ngày",
+                                  "Thời gian đăng:", "Xuất bản:")))
+    weekday = draw(st.sampled_from(("", *WEEKDAYS, *(w + "," for w in WEEKDAYS))))
     sep = draw(st.sampled_from("/.-"))
     pad = draw(st.booleans())
     date = f"{day:02d}{sep}{month:02d}{sep}{year:04d}" if pad else f"{day}{sep}{month}{sep}{year:04d}"
-    raw = " ".join(filter(None, (lead, draw(st.sampled_from(("", "ngày"))), date)))
-    fields, zone = (year, month, day), None
-    if draw(st.booleans()):
+    date = " ".join(filter(None, (weekday, draw(st.sampled_from(("", "ngày"))), date)))
+    fields, zone, clock, zone_text = (year, month, day), None, None, ""
+    layout = draw(st.sampled_from(("date first", "time first", "time first, zone last")))
+    if layout != "date first" or draw(st.booleans()):
         hour, minute = draw(st.sampled_from(EDGE_HOURS)), draw(st.sampled_from(EDGE_MINUTES))
         clock = draw(st.sampled_from((f"{hour:02d}:{minute:02d}", f"{hour}:{minute:02d}", f"{hour:02d}h{minute:02d}",
                                       f"{hour:02d}:{minute:02d}:59")))
-        raw += draw(st.sampled_from((" ", " - ", " – ", ", ", " | ", " lúc ", " - lúc "))) + clock
-        fields = (year, month, day, hour, minute, 59 if clock.endswith(":59") and clock.count(":") == 2 else 0)
-        if draw(st.booleans()):
+        clock = draw(st.sampled_from(("", "lúc "))) + clock
+        fields = (year, month, day, hour, minute, 59 if clock.count(":") == 2 else 0)
+        if layout == "time first, zone last" or draw(st.booleans()):
             sign, hours, minutes = draw(st.sampled_from(EDGE_OFFSETS))
-            label = draw(st.sampled_from(("GMT", "UTC")))
             written = f"{hours}" if not minutes and draw(st.booleans()) else f"{hours}:{minutes:02d}"
-            zone_text = f"{label}{sign}{written}"
-            raw += " " + (f"({zone_text})" if draw(st.booleans()) else zone_text)
+            zone_text = draw(st.sampled_from(("GMT", "UTC"))) + sign + written
+            zone_text = " " + (f"({zone_text})" if draw(st.booleans()) else zone_text)
             # "(GMT+15)" names no zone: the time is taken as the page's, i.e. Vietnam's.
             delta = _real_zone(sign, hours, minutes)
             zone = None if delta == "bad" else delta
+    between = draw(st.sampled_from((" ", " - ", " – ", ", ", " | ")))
+    if layout == "date first":
+        # a weekday after a label, or alone; the time and zone after the date
+        raw = " ".join(filter(None, (label, date)))
+        if clock:
+            raw += between + clock + zone_text
+    elif layout == "time first":
+        raw = " ".join(filter(None, (label, clock + zone_text))) + between + date
+    else:
+        raw = " ".join(filter(None, (label, clock))) + between + date + zone_text
     return raw, _expect(fields, zone, "day")
 
 
@@ -255,16 +315,21 @@ def datelines(draw):
     day = draw(st.sampled_from(EDGE_DAYS[:5]))
     header = f"{year:04d}-{month:02d}"
     written_year = draw(st.sampled_from((None, year, *EDGE_YEARS)))
-    part = draw(st.sampled_from(("Sáng", "Chiều", "Tối", "Chiều ngày", "Ngày", "Rạng sáng", "Sáng thứ Hai")))
-    if draw(st.booleans()):
+    part = draw(st.sampled_from(("Sáng", "Chiều", "Tối", "Chiều ngày", "Ngày", "Rạng sáng", "Sáng thứ Hai", "Từ ngày")))
+    if draw(st.booleans()) and part != "Từ ngày":
         date = f"{day} tháng {month}" + (f" năm {written_year:04d}" if written_year else "")
     else:
         sep = draw(st.sampled_from("/-."))
         date = f"{day}{sep}{month}" + (f"{sep}{written_year:04d}" if written_year else "")
-        if draw(st.booleans()) and sep != ".":
+        if part == "Từ ngày" or draw(st.booleans()) and sep != ".":
             # a range dates the news to its first day; only the last day is written in full
-            date = f"{day} - {date}" if day < 31 else date
-    lead = f"(kontumtv.vn) – {part} {date}, UBND tỉnh tổ chức hội nghị tổng kết."
+            joint = draw(st.sampled_from((" - ", "-", " – ", " đến ", " và ")))
+            date = f"{day}{joint}{day + 1}{sep}{month}" + (f"{sep}{written_year:04d}" if written_year else "")
+    sentence = f"{part} {date}, UBND tỉnh tổ chức hội nghị tổng kết."
+    if draw(st.booleans()):
+        lead = f"(kontumtv.vn) – {sentence}"
+    else:  # after a one-sentence lead, in the paragraph that follows
+        lead = f"(kontumtv.vn) – Tỉnh tổng kết công tác phòng, chống thiên tai.\n\n{sentence}"
     month_only = _expect((year, month, 1), None, "month")
     if month_only is None:
         return header, lead, None

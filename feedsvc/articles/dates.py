@@ -58,6 +58,27 @@ STAMP_LABELS: tuple[str, ...] = (
 _STAMP_LEAD = (r"(?:" + _WEEKDAY + r"\s*,?|(?:" + "|".join(sorted(STAMP_LABELS, key=len, reverse=True))
                + r")\s*:?)")
 
+# The website's page timestamp, in the layouts its templates print: the date first
+# ("Thứ Ba, 09/08/2022 - 15:30", "Cập nhật: 09/08/2022 15:30", "Chủ nhật, 07/08/2022 08:05
+# (GMT+7)", "Thứ Tư, ngày 10/08/2022 | 14:20") or the time first ("Cập nhật: 15:30 |
+# 09/08/2022", "Đăng lúc 07:45 - 21/03/2023", "14:20, Thứ Tư, 10/08/2022", "16:45 |
+# 28/04/2023"), each with or without a label, weekday, separator and zone.
+_ZONE = r"\s*\(?\s*(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<off>\d{1,2})(?::?(?P<offm>\d{2}))?\s*\)?"
+_CLOCK = r"(?:lúc\s*)?(?P<H>\d{1,2})(?::|h)(?P<M>\d{2})(?::(?P<S>\d{2}))?"
+_SEP = r"\s*[-–,|]?\s*"
+_LABEL = r"(?:" + "|".join(sorted(STAMP_LABELS, key=len, reverse=True)) + r")\s*:?"
+_STAMP_DATE = r"(?:ngày\s+)?(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})"
+_STAMP_WEEKDAY = _WEEKDAY + r"\s*,?\s*"
+STAMP_LAYOUTS: tuple[str, ...] = (
+    # date first: [label] [weekday] date [time] [zone]
+    r"(?:" + _LABEL + r"\s*(?:" + _STAMP_WEEKDAY + r")?|" + _STAMP_WEEKDAY + r")?\s*" + _STAMP_DATE
+    + r"(?:" + _SEP + _CLOCK + r")?(?:" + _ZONE + r")?",
+    # time first: [label] time [zone] separator [weekday] date
+    r"(?:" + _LABEL + r")?\s*" + _CLOCK + r"(?:" + _ZONE + r")?" + _SEP + r"(?:" + _STAMP_WEEKDAY + r")?" + _STAMP_DATE,
+    # time first, the zone last: [label] time separator [weekday] date zone
+    r"(?:" + _LABEL + r")?\s*" + _CLOCK + _SEP + r"(?:" + _STAMP_WEEKDAY + r")?" + _STAMP_DATE + _ZONE,
+)
+
 # Ordered: the first format that matches the whole input wins. ``year`` in the
 # pattern is optional only where the caller may supply the year (a dateline).
 FORMATS: tuple[tuple[re.Pattern, str], ...] = tuple(
@@ -66,6 +87,7 @@ FORMATS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
          r"(?P<iso>Z|[+-]\d{2}:?\d{2})?)?", _DAY),
         (r"(?P<y>\d{4})-(?P<m>\d{1,2})", _MONTH),
+        *((layout, _DAY) for layout in STAMP_LAYOUTS),
         (_STAMP_LEAD + r"?\s*(?:ngày\s+)?(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{4}))?"
          + _TIME + _OFFSET, _DAY),
         (r"(?:ngày\s+)?(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s*(?:năm|,)\s*(?P<y>\d{4}))?", _DAY),
@@ -172,15 +194,24 @@ def _parse_odd(text: str, raw: str) -> ParsedDate:
 
 # A dateline opens the lead: "Sáng 12/5,", "Trưa 3-6", "Sáng thứ Hai (6/6)", "Chiều hôm
 # qua (21/9)", "Chiều ngày 15 tháng 7 năm 2022", or ends its first sentence: "… vào chiều
-# 5/10." A range ("Ngày 7-8/6", "Trong hai ngày 7 và 8/6") dates the news to its first day,
-# the day the event opened.
+# 5/10." A range dates the news to its first day, the day the event opened: "Ngày 7-8/6",
+# "Trong hai ngày 7 và 8/6", "Trong 3 ngày 24, 25 và 26/8", "(Từ) ngày 10 đến 12/8".
 _DATELINE = re.compile(
     r"(?<![\w/])(?:(?:rạng\s+)?(?:sáng|trưa|chiều|tối|đêm|khuya)(?:\s+(?:sớm|muộn|nay|qua|hôm\s+(?:nay|qua)))?"
-    r"(?:\s+" + _WEEKDAY + r")?(?:\s+ngày)?|(?:trong\s+(?:\d|hai|ba|các)\s+)?ngày|hôm\s+(?:nay|qua)|" + _WEEKDAY_WORD + r")"
-    r"\s*,?\s*\(?\s*(?P<date>(?:(?P<first>\d{1,2})\s*(?:[-–,]|và)\s*)?(?P<day>\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{4})?)"
+    r"(?:\s+" + _WEEKDAY + r")?(?:\s+ngày)?|(?:trong\s+(?:\d|hai|ba|bốn|năm|các)\s+)?ngày|hôm\s+(?:nay|qua)|"
+    + _WEEKDAY_WORD + r")"
+    r"\s*,?\s*\(?\s*(?P<date>(?:(?P<first>\d{1,2})(?:\s*(?:,|và)\s*\d{1,2})*\s*(?:[-–,]|và|đến|tới)\s*(?:ngày\s+)?)?"
+    r"(?P<day>\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{4})?)"
     r"|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4}|(?!\s+năm\s+\d)))(?![\d/])",
     re.I,
 )
+# "Từ ngày 10/8 đến ngày 12/8, …" opening a paragraph is a range too; "Từ ngày 1/7, …" alone
+# is the day a rule takes effect, and "từ ngày … đến ngày …" inside a sentence a campaign's
+# period: neither is the day of the news.
+_FROM = re.compile(r"từ\s+(?=ngày\s+\d)", re.I)
+_RANGE_END = re.compile(r"\s*(?:[-–]|đến|tới)\s*(?:ngày\s+)?\d{1,2}[/.-]\d{1,2}", re.I)
+# After a one-sentence lead, the dateline often opens the next paragraph or the one after.
+FOLLOWING_PARAGRAPHS = 2
 # Words that make a date a reference, a deadline or a range, not the day of the news:
 # "Kế hoạch số 112/KH-CAT ngày 3/8/2021", "Kết luận 723 ngày 31/7", "tính đến ngày 28/3",
 # "hết ngày 16/3", "tính đến 17 giờ ngày 15/6". A number that closes a clause ("… (22/12/1944
@@ -201,28 +232,49 @@ _YEAR = re.compile(r"\d{4}")
 _FIRST_DAY = re.compile(r"^\d{1,2}")
 
 
-def find_dateline(lead: str, year: int, month: int) -> datetime | None:
-    """The day a lead gives for the news, if it falls in the header's year and month."""
-    for match in _DATELINE.finditer(lead):
-        if _NOT_A_DATELINE.search(lead[max(0, match.start() - 40) : match.start()]):
+def find_dateline(paragraphs: str | list[str], year: int, month: int) -> datetime | None:
+    """The day the lead (or a dateline opening the next paragraphs) gives for the news, in the header's month.
+
+    The dateline that opens a paragraph is the day of the news: one in another month ends
+    the search ("Chiều 31/5, … phát động vào sáng 1/6" is not dated 1/6).
+    """
+    if isinstance(paragraphs, str):
+        paragraphs = [paragraphs]
+    for index, text in enumerate(paragraphs[: 1 + FOLLOWING_PARAGRAPHS]):
+        found, final = _dateline_in(text, year, month, opening_only=index > 0)
+        if final:
+            return found
+    return None
+
+
+def _dateline_in(text: str, year: int, month: int, *, opening_only: bool) -> tuple[datetime | None, bool]:
+    """(day, whether the search ends here) for one paragraph."""
+    opening = _FROM.match(text)
+    start = opening.end() if opening else 0
+    for match in _DATELINE.finditer(text, start):
+        at_opening = not text[start : match.start()].strip()
+        if at_opening and opening and not (match.group("first") or _RANGE_END.match(text, match.end())):
+            at_opening = False  # "Từ ngày 1/7, …": the day a rule takes effect
+        if opening_only and not at_opening:
+            return None, False  # later paragraphs: only a dateline that opens one
+        if not at_opening and _NOT_A_DATELINE.search(text[max(0, match.start() - 40) : match.start()]):
             continue
-        if _REFERENCE_AFTER.match(lead, match.end()) and _is_document_date(lead, match):
+        if _REFERENCE_AFTER.match(text, match.end()) and _is_document_date(text, match):
             continue
         raw = match.group("date")
         if match.group("first"):
             raw = _FIRST_DAY.sub(match.group("first"), match.group("day"))
         try:
-            parsed = parse_date(raw, year=year)
+            value = parse_date(raw, year=year).value
         except DateParseError:
+            if at_opening:
+                return None, True  # "Chiều 29/2" in a year without one: a typo, not a later day
             continue
-        value = parsed.value
         if (value.year, value.month) == (year, month):
-            return value
-        if not lead[: match.start()].strip():
-            # The dateline that opens the lead is the day of the news; a later day in
-            # the header's month ("Chiều 31/5, … phát động vào sáng 1/6") is another event.
-            return None
-    return None
+            return value, True
+        if at_opening:
+            return None, True
+    return None, False
 
 
 def _is_document_date(lead: str, match: re.Match) -> bool:
@@ -230,12 +282,9 @@ def _is_document_date(lead: str, match: re.Match) -> bool:
     return bool(_YEAR.search(match.group("date"))) and not _PART_OF_DAY.search(said)
 
 
-# The website's page timestamp: "Thứ Ba, 09/08/2022 - 15:30", "Chủ nhật, 07/08/2022 08:05 (GMT+7)",
-# "Thứ Tư, ngày 10/08/2022 | 14:20", "Cập nhật: 09/08/2022 15:30", or the date and time alone.
+# A line that is exactly a page timestamp in one of the STAMP_LAYOUTS (which parse_date reads).
 PAGE_TIMESTAMP = re.compile(
-    r"^" + _STAMP_LEAD + r"?\s*(?:ngày\s+)?\d{1,2}[/.-]\d{1,2}[/.-]\d{4}"
-    r"(?:\s*[-–,|]?\s*(?:lúc\s*)?\d{1,2}(?::|h)\d{2}(?::\d{2})?)?(?:\s*\(?\s*(?:GMT|UTC)\s*[+-]\s*\d{1,2}(?::?\d{2})?\s*\)?)?$",
-    re.I,
+    r"^(?:" + "|".join(re.sub(r"\(\?P<\w+>", "(?:", layout) for layout in STAMP_LAYOUTS) + r")\s*$", re.I
 )
 
 

@@ -89,7 +89,7 @@ class _Reader:
             raise ArticleParseError(where, "no article text: only website furniture" if cut else "no article text")
         if not title:
             title = self._title_from_lead(body[0])
-        published, precision = self._date(header_date, stamp, body[0] if body else "")
+        published, precision = self._date(header_date, stamp, body)
         return Article(
             id=self.id,
             title=unicodedata.normalize("NFC", _clip(title, MAX_TITLE)),
@@ -173,12 +173,15 @@ class _Reader:
         return authors, source
 
     def _restored_title(self, caps: str, body: list[str]) -> str:
-        title, unknown = diacritics.restore(caps, body)
-        if caps.isascii():
-            self.warnings.append("title restored from an unaccented capitals line")
-        if unknown:
-            self.warnings.append("title words spelled without diacritics: " + ", ".join(unknown))
-        return title
+        # Only the words worth an editor's eye are named: a restored title whose every
+        # word the article, a name list or the word list spells is not a guess.
+        restored = diacritics.restore(caps, body)
+        if restored.guessed:
+            guesses = ", ".join(f"{w.caps} → {w.word}" for w in restored.guessed)
+            self.warnings.append(f"title words restored with low confidence: {guesses} (from {caps!r})")
+        if restored.unknown:
+            self.warnings.append("title words spelled without diacritics: " + ", ".join(restored.unknown))
+        return restored.title
 
     def _title_from_lead(self, lead: str) -> str:
         self.warnings.append("no title in the file: built one from the lead")
@@ -187,7 +190,7 @@ class _Reader:
         sentence = sentence[:1].upper() + sentence[1:]
         return _clip(sentence if _HAS_LETTER.search(sentence) else lead, 120)
 
-    def _date(self, header_date: str | None, stamp: str | None, lead: str):
+    def _date(self, header_date: str | None, stamp: str | None, body: list[str]):
         raw = header_date or stamp
         if raw is None:
             self.warnings.append("undated: no header date and no page timestamp")
@@ -199,7 +202,8 @@ class _Reader:
             return None, None
         if parsed.precision == "month":
             value = parsed.value
-            day = dates.find_dateline(_SITE_PREFIX.sub("", lead), value.year, value.month)
+            paragraphs = [_SITE_PREFIX.sub("", body[0]), *body[1:]] if body else []
+            day = dates.find_dateline(paragraphs, value.year, value.month)
             if day is not None:
                 return day, "day"
             self.warnings.append(f"dated to the month only ({raw}): no dateline in the lead falls in that month")

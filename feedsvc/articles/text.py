@@ -165,6 +165,19 @@ _TONES = "\u0301\u0300\u0309\u0303\u0323"
 _OLD_TONE = re.compile(f"([oOuU])([aeyAEY])([{_TONES}])")
 
 
+# Only an open syllable ending in oa/oe/uy has two styles ("hoá"/"hóa", "thuỷ"/"thủy");
+# "hoạch", "toán" and "quý" are written one way.
+_OLD_TONE_FINAL = re.compile(f"(?<![qQ])([oOuU])([aeyAEY])([{_TONES}])$")
+
+
+def retone(word: str) -> str:
+    """One word with the tone mark where the corpus puts it: 'hoá' -> 'hóa', 'thuỷ' -> 'thủy'."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFD", word)
+    return unicodedata.normalize("NFC", _OLD_TONE_FINAL.sub(r"\1\3\2", decomposed))
+
+
 def _retone(word: str) -> str:
     if word.isascii():  # no tone mark to move
         return word
