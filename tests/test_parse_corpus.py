@@ -1,11 +1,12 @@
 """Every sample article parses to what a careful human reads from it.
 
-Six sets, each a folder of articles with an ``expected.json``:
+Seven sets, each a folder of articles with an ``expected.json``:
 - seeds and dev: the newsroom's originals and the traps we knew of;
 - unseen: written after the parser, to test that it generalises;
 - blind, blind2: written by people who had not read the parser;
 - round3: issue 14's classes (datelines past the lead, date ranges, time-first page stamps, bylines
-  with roles, caps titles with words the article never uses, names' capitals), written before the code.
+  with roles, caps titles with words the article never uses, names' capitals), written before the code;
+- blind3: 20 more by a helper who had not read the parser, in those styles and others.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ SETS = {
     "blind": (DATA / "blind", DATA / "blind" / "expected.json"),
     "blind2": (DATA / "blind2", DATA / "blind2" / "expected.json"),
     "round3": (DATA / "round3", DATA / "round3" / "expected.json"),
+    "blind3": (DATA / "blind3", DATA / "blind3" / "expected.json"),
 }
 FURNITURE = (
     "Trả lời", "Email của bạn", "Tin liên quan", "TIN LIÊN QUAN", "Bài viết liên quan", "Chia sẻ", "Tags:",
