@@ -178,6 +178,7 @@ def _check_dateline(found, year, month, day):
         ("14:20, Thứ Tư, 10/08/2022", True),
         ("Cập nhật lúc 09:05 (GMT+7) - 05/12/2022", True),
         ("16:45 | 28/04/2023", True),
+        ("Thứ Năm, 16:45 | 18/08/2022", True),  # weekday, time, date (blind round 3)
         ("09:05 - 05/12/2022 (GMT+7)", True),
         ("15:30, ngày 12/5/2022, UBND tỉnh họp.", False),
         ("Lúc 10 giờ ngày 15/6/2022", False),
@@ -296,6 +297,9 @@ def page_timestamps(draw):
             delta = _real_zone(sign, hours, minutes)
             zone = None if delta == "bad" else delta
     between = draw(st.sampled_from((" ", " - ", " – ", ", ", " | ")))
+    if layout != "date first" and weekday and draw(st.booleans()):
+        # the weekday before the time: "Thứ Năm, 16:45 | 18/08/2022"
+        clock, date = f"{weekday} {clock}", date.replace(weekday, "", 1).strip()
     if layout == "date first":
         # a weekday after a label, or alone; the time and zone after the date
         raw = " ".join(filter(None, (label, date)))

@@ -88,3 +88,13 @@ def test_the_word_list_files_say_where_they_come_from_and_are_clean():
     for line in news:
         assert unicodedata.is_normalized("NFC", line) and line == line.lower().strip()
         assert word_list().spellings(fold(line))[0] == line  # the news spelling comes first
+
+
+def test_the_one_wrong_title_of_blind_round_3_is_named_as_a_guess():
+    from conftest import DATA
+
+    from feedsvc.articles import parse_file
+
+    article = parse_file(DATA / "blind3" / "514_fb5cd25bba8009c5.txt")
+    guessed = [w for w in article.warnings if w.startswith("title words restored with low confidence")]
+    assert guessed and "MUA → mua" in guessed[0]

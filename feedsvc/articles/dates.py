@@ -61,22 +61,23 @@ _STAMP_LEAD = (r"(?:" + _WEEKDAY + r"\s*,?|(?:" + "|".join(sorted(STAMP_LABELS, 
 # The website's page timestamp, in the layouts its templates print: the date first
 # ("Thứ Ba, 09/08/2022 - 15:30", "Cập nhật: 09/08/2022 15:30", "Chủ nhật, 07/08/2022 08:05
 # (GMT+7)", "Thứ Tư, ngày 10/08/2022 | 14:20") or the time first ("Cập nhật: 15:30 |
-# 09/08/2022", "Đăng lúc 07:45 - 21/03/2023", "14:20, Thứ Tư, 10/08/2022", "16:45 |
-# 28/04/2023"), each with or without a label, weekday, separator and zone.
+# 09/08/2022", "Đăng lúc 07:45 - 21/03/2023", "14:20, Thứ Tư, 10/08/2022", "Thứ Năm, 16:45 |
+# 18/08/2022", "16:45 | 28/04/2023"), each with or without a label, weekday, separator and zone.
 _ZONE = r"\s*\(?\s*(?:GMT|UTC)\s*(?P<sign>[+-])\s*(?P<off>\d{1,2})(?::?(?P<offm>\d{2}))?\s*\)?"
 _CLOCK = r"(?:lúc\s*)?(?P<H>\d{1,2})(?::|h)(?P<M>\d{2})(?::(?P<S>\d{2}))?"
 _SEP = r"\s*[-–,|]?\s*"
 _LABEL = r"(?:" + "|".join(sorted(STAMP_LABELS, key=len, reverse=True)) + r")\s*:?"
 _STAMP_DATE = r"(?:ngày\s+)?(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})"
 _STAMP_WEEKDAY = _WEEKDAY + r"\s*,?\s*"
+_TIME_LEAD = r"(?:" + _LABEL + r")?\s*(?:" + _STAMP_WEEKDAY + r")?"  # "Cập nhật:", "Thứ Năm,", both
 STAMP_LAYOUTS: tuple[str, ...] = (
     # date first: [label] [weekday] date [time] [zone]
     r"(?:" + _LABEL + r"\s*(?:" + _STAMP_WEEKDAY + r")?|" + _STAMP_WEEKDAY + r")?\s*" + _STAMP_DATE
     + r"(?:" + _SEP + _CLOCK + r")?(?:" + _ZONE + r")?",
-    # time first: [label] time [zone] separator [weekday] date
-    r"(?:" + _LABEL + r")?\s*" + _CLOCK + r"(?:" + _ZONE + r")?" + _SEP + r"(?:" + _STAMP_WEEKDAY + r")?" + _STAMP_DATE,
-    # time first, the zone last: [label] time separator [weekday] date zone
-    r"(?:" + _LABEL + r")?\s*" + _CLOCK + _SEP + r"(?:" + _STAMP_WEEKDAY + r")?" + _STAMP_DATE + _ZONE,
+    # time first: [label] [weekday] time [zone] separator [weekday] date
+    _TIME_LEAD + _CLOCK + r"(?:" + _ZONE + r")?" + _SEP + r"(?:" + _STAMP_WEEKDAY + r")?" + _STAMP_DATE,
+    # time first, the zone last: [label] [weekday] time separator [weekday] date zone
+    _TIME_LEAD + _CLOCK + _SEP + r"(?:" + _STAMP_WEEKDAY + r")?" + _STAMP_DATE + _ZONE,
 )
 
 # Ordered: the first format that matches the whole input wins. ``year`` in the

@@ -176,9 +176,9 @@ PHRASE = 0.95  # a phrase of two or more words the article itself uses
 NAME = 0.9  # a name or phrase of lexicon.txt
 WORD = 0.85  # a word of the word list with one spelling, or the one news writing uses
 LIKELIER_WORD = 0.6  # one of several spellings in the word list, the likelier by its syllables
-ARTICLE_WORD = 0.7  # one word the article uses, spelled one way there
+ARTICLE_WORD = 0.55  # one word the article uses (spelled one way there), but not next to the title's
 FUNCTION_WORD = 0.7  # a closed-class word ("từ", "cho") the article never joins to its neighbours
-MOSTLY_ARTICLE_WORD = 0.55  # one word the article spells several ways: its commonest
+MOSTLY_ARTICLE_WORD = 0.45  # one word the article spells several ways ("mua", "mùa"): its commonest
 TIED_WORD = 0.45  # several spellings of the word list that nothing tells apart
 CONTRADICTED = 0.4  # a word of the word list whose syllable the article spells another way
 SYLLABLE = 0.4  # one syllable spelled as news text most often spells it (lexicon.txt)
@@ -219,11 +219,13 @@ def restore(caps_line: str, paragraphs: list[str]) -> Restored:
     # word) so that the pieces' confidences add up to the most: "GIA TANG CAO" is "giá" + the
     # article's "tăng cao", not the word list's "gia tăng" + "cao".
     context = _in_context(keys, body)
+    # best[i]: (score, minus the number of pieces, pieces) of the best spelling of tokens[:i]
     best: list[tuple[float, int, list]] = [(0.0, 0, [])] + [(-1.0, 0, [])] * len(keys)
     for i in range(len(keys)):
-        score, pieces, path = best[i]
+        score, minus_pieces, path = best[i]
         for length, piece in _pieces(i, tokens, keys, body, words, context):
-            total = (score + sum(piece[2]), -(pieces + 1))  # the most sure, then the fewest pieces
+            # The most sure, then the fewest pieces (rounded: 0.95 * 4 must tie 0.95 * 2 * 2).
+            total = (round(score + sum(piece[2]), 6), minus_pieces - 1)
             if total > best[i + length][:2]:
                 best[i + length] = (*total, path + [piece])
     spelled: list[str] = []
@@ -259,7 +261,7 @@ def _pieces(i: int, tokens: list[str], keys: list[str], body: "_Usage", words, c
     for length in range(2, min(words.longest, stop - i) + 1):
         key = " ".join(keys[i : i + length])
         if words.spellings(key):
-            choice, confidence = _likeliest(key, words)
+            choice, confidence = _likeliest(key, words, body)
             syllables = choice.lower().split()
             if any(context.get(j, s) != s for j, s in enumerate(syllables, start=i)):
                 # A phrase of the article spells one of its syllables otherwise, in the title's
@@ -321,19 +323,22 @@ def _one_word(key: str, body: _Usage, in_article: int, words) -> tuple[str, str 
     if key in SYLLABLES:
         return SYLLABLES[key], "lower", SYLLABLE
     if words.spellings(key):
-        choice, confidence = _likeliest(key, words)
+        choice, confidence = _likeliest(key, words, body)
         return choice.lower(), None, min(confidence, SYLLABLE)
     return key, None, UNKNOWN  # spelled as the caps line writes it
 
 
-def _likeliest(key: str, words) -> tuple[str, float]:
+def _likeliest(key: str, words, body: "_Usage") -> tuple[str, float]:
     """The word list's likeliest spelling of a key, and how sure that is."""
     spellings = words.spellings(key)
     if len(spellings) == 1 or words.is_news_word(key):
         return spellings[0], WORD
-    # Otherwise the spelling whose syllables news text spells that way most often: "khó khăn"
-    # over "khô khan", since "khó" is the commonest "kho" of news text.
-    scores = [sum(SYLLABLES.get(fold(s)) == s.lower() for s in spelling.split()) for spelling in spellings]
+    # Otherwise the spelling more of whose syllables the article writes that way, or news text
+    # most often does: "phấn khởi" over "phân khối" in an article that says "khởi sắc".
+    scores = [
+        sum((SYLLABLES.get(fold(s)) == s) + (s in body.spellings.get(fold(s), ())) for s in spelling.lower().split())
+        for spelling in spellings
+    ]
     best = max(scores)
     if scores.count(best) > 1:
         return spellings[scores.index(best)], TIED_WORD
