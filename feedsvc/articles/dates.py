@@ -239,17 +239,22 @@ def find_dateline(paragraphs: str | list[str], year: int, month: int) -> datetim
     The dateline that opens a paragraph is the day of the news: one in another month ends
     the search ("Chiều 31/5, … phát động vào sáng 1/6" is not dated 1/6).
     """
+    return search_dateline(paragraphs, year, month)[0]
+
+
+def search_dateline(paragraphs: str | list[str], year: int, month: int) -> tuple[datetime | None, str | None]:
+    """(the day, None), or (None, the dateline that ended the search unused, if one did)."""
     if isinstance(paragraphs, str):
         paragraphs = [paragraphs]
     for index, text in enumerate(paragraphs[: 1 + FOLLOWING_PARAGRAPHS]):
         found, final = _dateline_in(text, year, month, opening_only=index > 0)
         if final:
             return found
-    return None
+    return None, None
 
 
-def _dateline_in(text: str, year: int, month: int, *, opening_only: bool) -> tuple[datetime | None, bool]:
-    """(day, whether the search ends here) for one paragraph."""
+def _dateline_in(text: str, year: int, month: int, *, opening_only: bool):
+    """((day, unused dateline), whether the search ends here) for one paragraph."""
     opening = _FROM.match(text)
     start = opening.end() if opening else 0
     for match in _DATELINE.finditer(text, start):
@@ -257,7 +262,7 @@ def _dateline_in(text: str, year: int, month: int, *, opening_only: bool) -> tup
         if at_opening and opening and not (match.group("first") or _RANGE_END.match(text, match.end())):
             at_opening = False  # "Từ ngày 1/7, …": the day a rule takes effect
         if opening_only and not at_opening:
-            return None, False  # later paragraphs: only a dateline that opens one
+            return (None, None), False  # later paragraphs: only a dateline that opens one
         if not at_opening and _NOT_A_DATELINE.search(text[max(0, match.start() - 40) : match.start()]):
             continue
         if _REFERENCE_AFTER.match(text, match.end()) and _is_document_date(text, match):
@@ -269,13 +274,13 @@ def _dateline_in(text: str, year: int, month: int, *, opening_only: bool) -> tup
             value = parse_date(raw, year=year).value
         except DateParseError:
             if at_opening:
-                return None, True  # "Chiều 29/2" in a year without one: a typo, not a later day
+                return (None, text[: match.end()].strip()), True  # "Chiều 29/2" in 2022: a typo
             continue
         if (value.year, value.month) == (year, month):
-            return value, True
+            return (value, None), True
         if at_opening:
-            return None, True
-    return None, False
+            return (None, text[: match.end()].strip()), True
+    return (None, None), False
 
 
 def _is_document_date(lead: str, match: re.Match) -> bool:

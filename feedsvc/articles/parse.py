@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from feedsvc.articles import byline, dates, diacritics, text
+from feedsvc.articles.messages import say
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.articles.model import Article, ArticleParseError
 
@@ -24,6 +25,8 @@ _LEAD_DATELINE = re.compile(
     r"^(?:\w+\s+){0,3}\(?(?:(?:\d{1,2}\s*[-–]\s*)?\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{4})?"
     r"|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)\)?\s*,\s*"
 )
+# A short line with a full date that no page-timestamp layout reads: "Đăng 16g45 18-8-2022".
+_DATED_LINE = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)")
 _ODD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _CAPS_SCAN = 4  # a headerless title sits among the first few lines
@@ -108,14 +111,14 @@ class _Reader:
         match = _HEADER.match(self.lines[0])
         if not match:
             return None, None, None
-        self.lines = self.lines[1:]
+        header, self.lines = self.lines[0], self.lines[1:]
         rest = match.group("rest") or ""
         category, title = self.vocabulary.split(rest)
         if category is None and rest.strip():
             if not rest.startswith(" "):
-                self.warnings.append("section not recognised; the whole header text is used as the title")
+                self.warnings.append(say("section_unknown", header=repr(_clip(header, 100))))
             else:
-                self.warnings.append("header has an empty section")
+                self.warnings.append(say("section_empty", header=repr(_clip(header, 100))))
         return match.group("date"), category, title or None
 
     def _page_timestamp(self) -> str | None:
@@ -137,7 +140,7 @@ class _Reader:
             return None
         if byline.read_byline(first) is not None or first.startswith(("Ảnh", "(")):
             return None
-        self.warnings.append("no header: the line above the lead is taken as the title")
+        self.warnings.append(say("headline_guess", line=repr(_clip(first, 100))))
         return paragraphs.pop(0)
 
     def _caps_lines(self, paragraphs: list[str]) -> tuple[str | None, set[str]]:
@@ -168,8 +171,9 @@ class _Reader:
             if names:
                 authors = names
                 break
-        if not authors:
-            self.warnings.append("no byline: the article names no author")
+        if not authors and not source and paragraphs:
+            # A wire story credits its source alone ("Theo TTXVN"): that is not a missing byline.
+            self.warnings.append(say("no_byline", line=repr(_clip(paragraphs[-1], 80))))
         return authors, source
 
     def _restored_title(self, caps: str, body: list[str]) -> str:
@@ -178,13 +182,13 @@ class _Reader:
         restored = diacritics.restore(caps, body)
         if restored.guessed:
             guesses = ", ".join(f"{w.caps} → {w.word}" for w in restored.guessed)
-            self.warnings.append(f"title words restored with low confidence: {guesses} (from {caps!r})")
+            self.warnings.append(say("title_guess", words=guesses, line=repr(caps)))
         if restored.unknown:
-            self.warnings.append("title words spelled without diacritics: " + ", ".join(restored.unknown))
+            self.warnings.append(say("title_unknown", words=", ".join(restored.unknown)))
         return restored.title
 
     def _title_from_lead(self, lead: str) -> str:
-        self.warnings.append("no title in the file: built one from the lead")
+        self.warnings.append(say("title_from_lead"))
         sentence = _LEAD_DATELINE.sub("", _SITE_PREFIX.sub("", lead))
         sentence = re.split(r"(?<=[.!?])\s", sentence, maxsplit=1)[0].rstrip(".")
         sentence = sentence[:1].upper() + sentence[1:]
@@ -193,20 +197,30 @@ class _Reader:
     def _date(self, header_date: str | None, stamp: str | None, body: list[str]):
         raw = header_date or stamp
         if raw is None:
-            self.warnings.append("undated: no header date and no page timestamp")
+            unread = next((line for line in body if _DATED_LINE.search(line) and len(line) <= 60), None)
+            if unread is not None:
+                self.warnings.append(say("undated_unread", line=repr(unread)))
+            else:
+                self.warnings.append(say("undated"))
             return None, None
         try:
             parsed = dates.parse_date(raw)
-        except dates.DateParseError as exc:
-            self.warnings.append(f"undated: {exc}")
+        except dates.ImplausibleDate:
+            self.warnings.append(say("implausible_date", raw=" ".join(raw.split())))
+            return None, None
+        except dates.DateParseError:
+            self.warnings.append(say("unreadable_date", raw=repr(raw)))
             return None, None
         if parsed.precision == "month":
             value = parsed.value
             paragraphs = [_SITE_PREFIX.sub("", body[0]), *body[1:]] if body else []
-            day = dates.find_dateline(paragraphs, value.year, value.month)
+            day, unused = dates.search_dateline(paragraphs, value.year, value.month)
             if day is not None:
                 return day, "day"
-            self.warnings.append(f"dated to the month only ({raw}): no dateline in the lead falls in that month")
+            if unused is not None:
+                # Only a dateline the parser found and could not use is worth an editor's eye;
+                # a month header with no dateline at all is simply dated to the month.
+                self.warnings.append(say("month_only", month=raw, dateline=repr(_clip(unused, 80))))
         return parsed.value, parsed.precision
 
 
