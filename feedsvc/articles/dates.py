@@ -88,9 +88,9 @@ FORMATS: tuple[tuple[re.Pattern, str], ...] = tuple(
         (r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
          r"(?P<iso>Z|[+-]\d{2}:?\d{2})?)?", _DAY),
         (r"(?P<y>\d{4})-(?P<m>\d{1,2})", _MONTH),
-        *((layout, _DAY) for layout in STAMP_LAYOUTS),
         (_STAMP_LEAD + r"?\s*(?:ngày\s+)?(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})(?:[/.-](?P<y>\d{4}))?"
          + _TIME + _OFFSET, _DAY),
+        *((layout, _DAY) for layout in STAMP_LAYOUTS),  # date-first ones already match the one above
         (r"(?:ngày\s+)?(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})(?:\s*(?:năm|,)\s*(?P<y>\d{4}))?", _DAY),
         (r"tháng\s+(?P<m>\d{1,2})\s*(?:năm|/|,)\s*(?P<y>\d{4})", _MONTH),
     )
@@ -257,7 +257,15 @@ def _dateline_in(text: str, year: int, month: int, *, opening_only: bool):
     """((day, unused dateline), whether the search ends here) for one paragraph."""
     opening = _FROM.match(text)
     start = opening.end() if opening else 0
-    for match in _DATELINE.finditer(text, start):
+    if opening_only:
+        # Later paragraphs: only a dateline that opens one (no need to scan the rest of it).
+        first = _DATELINE.match(text, start)
+        if first is None:
+            return (None, None), False
+        matches = (first,)
+    else:
+        matches = _DATELINE.finditer(text, start)
+    for match in matches:
         at_opening = not text[start : match.start()].strip()
         if at_opening and opening and not (match.group("first") or _RANGE_END.match(text, match.end())):
             at_opening = False  # "Từ ngày 1/7, …": the day a rule takes effect

@@ -7,8 +7,9 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
 from importlib import resources
+from itertools import accumulate, compress
+from operator import itemgetter
 
 from feedsvc.articles import text
 from feedsvc.articles.wordlist import word_list
@@ -74,7 +75,8 @@ class _Usage:
         for paragraph in paragraphs:
             # Folded one character for one: each folded part is as long as the written one.
             parts = _WORDS_AND_GAPS.split(text.fold_chars(paragraph))
-            hits = [i for i in range(1, len(parts), 2) if parts[i] in title_keys]
+            # The title's words among the paragraph's (every other part), tested in C.
+            hits = list(compress(range(1, len(parts), 2), map(title_keys.__contains__, parts[1::2])))
             ends = list(accumulate(map(len, parts))) if hits else []
             previous = -1
             for i in hits:
@@ -215,26 +217,15 @@ def restore(caps_line: str, paragraphs: list[str]) -> Restored:
     keys = [fold(t) for t in tokens]
     body = _Usage.for_title(paragraphs, keys, frozenset(k for k, t in zip(keys, tokens) if t.isascii()))
     words = word_list()
-    # Split the title into pieces (a phrase of the article, a name, a word of the word list, one
-    # word) so that the pieces' confidences add up to the most: "GIA TANG CAO" is "giá" + the
-    # article's "tăng cao", not the word list's "gia tăng" + "cao".
-    context = _in_context(keys, body)
-    # best[i]: (score, minus the number of pieces, pieces) of the best spelling of tokens[:i]
-    best: list[tuple[float, int, list]] = [(0.0, 0, [])] + [(-1.0, 0, [])] * len(keys)
-    for i in range(len(keys)):
-        score, minus_pieces, path = best[i]
-        for length, piece in _pieces(i, tokens, keys, body, words, context):
-            # The most sure, then the fewest pieces (rounded: 0.95 * 4 must tie 0.95 * 2 * 2).
-            total = (round(score + sum(piece[2]), 6), minus_pieces - 1)
-            if total > best[i + length][:2]:
-                best[i + length] = (*total, path + [piece])
+    chosen = _pieces(tokens, keys, body, words)
     spelled: list[str] = []
     cases: list[str | None] = []  # the case a run of words has where the text uses it
     sure: list[float] = []
-    for piece_spelled, piece_cases, piece_sure in best[-1][2]:
+    for start, piece in chosen:
+        piece_spelled, piece_cases = _spell(piece, start, tokens, body)
         spelled += piece_spelled
         cases += piece_cases
-        sure += piece_sure
+        sure += [piece[1]] * piece[0]
     final = [
         _apply_case(word, case or body.casing(word) or LEXICON.casing(word)) for word, case in zip(spelled, cases)
     ]
@@ -246,48 +237,105 @@ def restore(caps_line: str, paragraphs: list[str]) -> Restored:
     return Restored(_rebuild(caps_line, tokens, final), restored)
 
 
-def _pieces(i: int, tokens: list[str], keys: list[str], body: "_Usage", words, context: dict[int, str]):
-    """(length, (spellings, cases, confidences)) of every way to spell tokens from i."""
+def _pieces(tokens: list[str], keys: list[str], body: "_Usage", words) -> list[tuple[int, tuple]]:
+    """The title split into pieces (start, (length, confidence, how, detail)) whose confidences
+    add up to the most, then the fewest pieces.
+
+    Pieces are a phrase of the article, a name of lexicon.txt, a word of the word list, or one
+    word: "GIA TANG CAO" is "giá" + the article's "tăng cao" (0.55 + 2 * 0.95), not the word
+    list's "gia tăng" + "cao"; "CHO NGUOI TRONG" is "cho" + "người trồng", not "chợ người" +
+    "trong". Scores are in thousandths, so that 0.95 * 4 ties 0.95 * 2 * 2.
+    """
+    runs = [body.longest_run(keys, i) for i in range(len(keys))]
+    context = _in_context(runs, body)
+    stops = [0] * len(keys)  # where the stretch of unaccented words that i is in ends
+    for i in range(len(keys) - 1, -1, -1):
+        stops[i] = stops[i + 1] if i + 1 < len(keys) and tokens[i + 1].isascii() else i + 1
+    best: list[tuple[int, int]] = [(0, 0)] + [(-1, 0)] * len(keys)  # (score, -pieces) of tokens[:i]
+    back: list[tuple[int, tuple] | None] = [None] * (len(keys) + 1)  # (start, piece) that got there
+    phrase_score = round(PHRASE * 1000)
+    for i in range(len(keys)):
+        score, minus_pieces = best[i]
+        # The article's phrase from i, and each of its first words (the most common pieces,
+        # so they are scored here without building a piece unless one is the best so far).
+        phrase, at = runs[i]
+        if tokens[i].isascii():
+            for length in range(2, min(phrase, stops[i] - i) + 1):
+                total = (score + phrase_score * length, minus_pieces - 1)
+                if total > best[i + length]:
+                    best[i + length], back[i + length] = total, (i, (length, PHRASE, "article", at))
+        for piece in _options(i, stops[i], tokens, keys, body, words, runs[i], context):
+            length, confidence = piece[0], piece[1]
+            total = (score + round(confidence * 1000) * length, minus_pieces - 1)
+            if total > best[i + length]:
+                best[i + length], back[i + length] = total, (i, piece)
+    chosen: list[tuple[int, tuple]] = []
+    end = len(keys)
+    while end:
+        start, piece = back[end]
+        chosen.append((start, piece))
+        end = start
+    return chosen[::-1]
+
+
+def _options(i: int, stop: int, tokens: list[str], keys: list[str], body: "_Usage", words, run: tuple[int, int],
+             context: dict[int, str]) -> list[tuple]:
+    """Every way but the article's phrases to spell tokens[i:stop] from i: (length, confidence, how,
+    detail); see :func:`_spell`."""
     if not tokens[i].isascii():
-        yield 1, ([tokens[i].lower()], [None], [SURE])  # accented capitals already spell the word
-        return
-    stop = next((j for j in range(i, len(keys)) if not tokens[j].isascii()), len(keys))
-    phrase, at = body.longest_run(keys, i)
-    for length in range(2, min(phrase, stop - i) + 1):
-        yield length, _run(body, at, length, PHRASE, in_article=True)
+        return [(1, SURE, "as written", None)]  # accented capitals already spell the word
+    phrase = min(run[0], stop - i)  # the article's phrases: scored by the caller
+    found = []
+    # A name or a word of the word list no longer than the article's phrase here is less sure
+    # than the phrase's first words (NAME, WORD < PHRASE): only longer ones can win.
+    shortest = max(2, phrase + 1)
     name, name_at = LEXICON.longest_run(keys, i)
-    for length in range(2, min(name, stop - i) + 1):
-        yield length, _run(LEXICON, name_at, length, NAME, in_article=False)
-    for length in range(2, min(words.longest, stop - i) + 1):
-        key = " ".join(keys[i : i + length])
-        if words.spellings(key):
+    found += [(length, NAME, "name", name_at) for length in range(shortest, min(name, stop - i) + 1)]
+    key = " ".join(keys[i : i + shortest - 1])
+    for length in range(shortest, min(words.longest, stop - i) + 1):
+        key += " " + keys[i + length - 1]
+        if key in words:
             choice, confidence = _likeliest(key, words, body)
             syllables = choice.lower().split()
             if any(context.get(j, s) != s for j, s in enumerate(syllables, start=i)):
                 # A phrase of the article spells one of its syllables otherwise, in the title's
                 # own words: "THIET HAI DO" is the article's "thiệt hại" + "do", not "hải đồ".
                 confidence = CONTRADICTED
-            yield length, (syllables, [None] * length, [confidence] * length)
+            found.append((length, confidence, "word", syllables))
     if not tokens[i].isalpha() or (_KEEP_CAPS.match(tokens[i]) and not phrase and not name):
         # digits, and acronyms or Roman numerals no text spells otherwise, stay as written
-        yield 1, ([tokens[i].lower()], ["upper" if tokens[i].isalpha() else None], [SURE])
-        return
+        found.append((1, SURE, "as written", "upper" if tokens[i].isalpha() else None))
+        return found
     choice, case, confidence = _one_word(keys[i], body, phrase, words)
-    yield 1, ([choice], [case], [confidence])
+    found.append((1, confidence, "one word", (choice, case)))
+    return found
 
 
-def _in_context(keys: list[str], body: "_Usage") -> dict[int, str]:
+def _in_context(runs: list[tuple[int, int]], body: "_Usage") -> dict[int, str]:
     """How the article spells each title word that a phrase of the article covers."""
     spelled: dict[int, str] = {}
-    for start in range(len(keys)):
-        length, at = body.longest_run(keys, start)
+    for start, (length, at) in enumerate(runs):
         if length >= 2:
             for offset in range(length):
                 spelled.setdefault(start + offset, body.forms[at + offset].lower())
     return spelled
 
 
-def _run(usage: "_Usage", at: int, length: int, confidence: float, *, in_article: bool):
+def _spell(piece: tuple, start: int, tokens: list[str], body: "_Usage") -> tuple[list[str], list[str | None]]:
+    """(words, cases) of one chosen piece."""
+    length, _, how, detail = piece
+    if how == "article":
+        return _run(body, detail, length, in_article=True)
+    if how == "name":
+        return _run(LEXICON, detail, length, in_article=False)
+    if how == "word":
+        return detail, [None] * length
+    if how == "one word":
+        return [detail[0]], [detail[1]]
+    return [tokens[start].lower()], [detail]  # as written
+
+
+def _run(usage: "_Usage", at: int, length: int, *, in_article: bool) -> tuple[list[str], list[str | None]]:
     # The article's own phrase keeps its case (unless it opens a sentence or sits inside a longer
     # name), and so does a whole name of the lexicon; a part of one ("Thành phố" of "Thành phố
     # Hồ …") does not.
@@ -300,7 +348,7 @@ def _run(usage: "_Usage", at: int, length: int, confidence: float, *, in_article
         spelled.append(form.lower())
         in_context = in_article and not inside_name and position not in usage.sentence_starts
         cases.append(_case_of(form) if in_context or whole_name else None)
-    return spelled, cases, [confidence] * length
+    return spelled, cases
 
 
 def _run_length(usage: "_Usage", at: int) -> int:
@@ -318,7 +366,7 @@ def _one_word(key: str, body: _Usage, in_article: int, words) -> tuple[str, str 
         return _FUNCTION_KEYS[key], "lower", FUNCTION_WORD
     if in_article:
         spellings = body.spellings[key]
-        spelling = spellings.most_common(1)[0][0]
+        spelling = max(spellings.items(), key=itemgetter(1))[0]  # the commonest (the first, on a tie)
         return spelling, None, ARTICLE_WORD if len(spellings) == 1 else MOSTLY_ARTICLE_WORD
     if key in SYLLABLES:
         return SYLLABLES[key], "lower", SYLLABLE

@@ -29,6 +29,7 @@ _LEAD_DATELINE = re.compile(
 _DATED_LINE = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)")
 _ODD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+_MAX_STAMP = 80  # "Cập nhật lúc 09:05 (GMT+7) - Chủ nhật, ngày 05/12/2022" is 56 characters
 _CAPS_SCAN = 4  # a headerless title sits among the first few lines
 _BYLINE_LINES = 3  # author line, then a source line and a photo credit, in any order
 _SENTENCE_END = (".", "!", "?", ";", ",", ":", "…", "/.")
@@ -65,7 +66,9 @@ def parse_article(
 
 def _looks_binary(decoded: str) -> bool:
     sample = decoded[:8192]
-    return bool(sample) and len(_ODD_CHARS.findall(sample)) > len(sample) / 20
+    if _ODD_CHARS.search(sample) is None:  # the usual case: no list of matches to build
+        return False
+    return len(_ODD_CHARS.findall(sample)) > len(sample) / 20
 
 
 class _Reader:
@@ -124,7 +127,8 @@ class _Reader:
     def _page_timestamp(self) -> str | None:
         # The page's own timestamp line sits under the title or above the byline.
         for index, line in enumerate(self.lines):
-            if dates.PAGE_TIMESTAMP.match(line):
+            # A stamp is short; most lines are paragraphs, which the length rules out cheaply.
+            if len(line) <= _MAX_STAMP and dates.PAGE_TIMESTAMP.match(line):
                 del self.lines[index]
                 return line
         return None
@@ -197,7 +201,7 @@ class _Reader:
     def _date(self, header_date: str | None, stamp: str | None, body: list[str]):
         raw = header_date or stamp
         if raw is None:
-            unread = next((line for line in body if _DATED_LINE.search(line) and len(line) <= 60), None)
+            unread = next((line for line in body if len(line) <= 60 and _DATED_LINE.search(line)), None)
             if unread is not None:
                 self.warnings.append(say("undated_unread", line=repr(unread)))
             else:

@@ -16,20 +16,22 @@ MAX_SYLLABLES = 6  # longer entries are idioms, never a headline's words
 class WordList:
     """Spellings of words by their folded syllables ("kho khan" -> ("khó khăn", "khô khan"))."""
 
-    def __init__(self, general: list[str], news: list[str]):
+    def __init__(self, general: str, news: str):
+        """From the text of the two files: one word a line, '#' comment lines."""
         # One spelling (most keys) as a str, several as a tuple: a third of the memory of tuples.
         self._spellings: dict[str, str | tuple[str, ...]] = {}
         self._news: set[str] = set()
-        for spelling in news:
-            self._add(spelling, news=True)
-        for spelling in general:
-            self._add(spelling, news=False)
+        self._retoned: dict[str, tuple[str, ...]] = {}  # spellings() of the keys asked for so far
+        for raw, news_words in ((news, True), (general, False)):
+            # Folded whole, one character for one: line i of the folded text is the key of line i.
+            for spelling, key in zip(raw.splitlines(), text.fold_chars(raw).splitlines()):
+                if spelling and spelling[0] != "#":
+                    self._add(spelling.strip(), key.strip(), news=news_words)
         self.longest = max((key.count(" ") + 1 for key in self._spellings), default=1)
 
-    def _add(self, spelling: str, *, news: bool) -> None:
-        if spelling.count(" ") >= MAX_SYLLABLES or not spelling.replace(" ", "").isalpha():
-            return  # "a-xít", "A.D.N", idioms: not a headline's words
-        key = text.fold(spelling)  # one character for one: the key keeps the syllables' spaces
+    def _add(self, spelling: str, key: str, *, news: bool) -> None:
+        if key.count(" ") >= MAX_SYLLABLES or not key.replace(" ", "").isalpha() or not key.isascii():
+            return  # "a-xít", "A.D.N", idioms, letters outside Vietnamese: not a headline's words
         known = self._spellings.get(key)
         if known is None:
             self._spellings[key] = spelling
@@ -43,9 +45,15 @@ class WordList:
 
         In one tone style (the corpus writes "hóa", "thủy"; the old "hoá" is the same word).
         """
-        found = self._spellings.get(key, ())
-        found = (found,) if isinstance(found, str) else found
-        return tuple(dict.fromkeys(" ".join(map(text.retone, s.split())) for s in found))
+        done = self._retoned.get(key)
+        if done is None:
+            found = self._spellings.get(key, ())
+            found = (found,) if isinstance(found, str) else found
+            done = self._retoned[key] = tuple(dict.fromkeys(" ".join(map(text.retone, s.split())) for s in found))
+        return done
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._spellings
 
     def is_news_word(self, key: str) -> bool:
         """Whether news_words.txt spells this key (its first spelling is then the news one)."""
@@ -59,12 +67,11 @@ class WordList:
         return 0
 
 
-def _lines(name: str) -> list[str]:
-    raw = resources.files(__package__).joinpath(name).read_text("utf-8")
-    return [line.strip() for line in raw.splitlines() if line.strip() and not line.startswith("#")]
+def _text(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text("utf-8")
 
 
 @lru_cache(maxsize=1)
 def word_list() -> WordList:
     """The bundled list, loaded on first use: most articles have a header and never need it."""
-    return WordList(_lines(GENERAL), _lines(NEWS))
+    return WordList(_text(GENERAL), _text(NEWS))
