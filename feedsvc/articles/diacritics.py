@@ -289,19 +289,23 @@ def _options(i: int, stop: int, tokens: list[str], keys: list[str], body: "_Usag
     # A name or a word of the word list no longer than the article's phrase here is less sure
     # than the phrase's first words (NAME, WORD < PHRASE): only longer ones can win.
     shortest = max(2, phrase + 1)
-    name, name_at = LEXICON.longest_run(keys, i)
-    found += [(length, NAME, "name", name_at) for length in range(shortest, min(name, stop - i) + 1)]
-    key = " ".join(keys[i : i + shortest - 1])
-    for length in range(shortest, min(words.longest, stop - i) + 1):
-        key += " " + keys[i + length - 1]
-        if key in words:
-            choice, confidence = _likeliest(key, words, body)
-            syllables = choice.lower().split()
-            if any(context.get(j, s) != s for j, s in enumerate(syllables, start=i)):
-                # A phrase of the article spells one of its syllables otherwise, in the title's
-                # own words: "THIET HAI DO" is the article's "thiệt hại" + "do", not "hải đồ".
-                confidence = CONTRADICTED
-            found.append((length, confidence, "word", syllables))
+    room = stop - i
+    name, name_at = LEXICON.longest_run(keys, i) if keys[i] in LEXICON.positions else (0, -1)
+    for length in range(shortest, min(name, room) + 1):
+        found.append((length, NAME, "name", name_at))
+    longest = min(words.longest, room)
+    if shortest <= longest:
+        key = " ".join(keys[i : i + shortest - 1])
+        for length in range(shortest, longest + 1):
+            key += " " + keys[i + length - 1]
+            if key in words:
+                choice, confidence = _likeliest(key, words, body)
+                syllables = choice.lower().split()
+                if any(context.get(j, s) != s for j, s in enumerate(syllables, start=i)):
+                    # A phrase of the article spells one of its syllables otherwise, in the title's
+                    # own words: "THIET HAI DO" is the article's "thiệt hại" + "do", not "hải đồ".
+                    confidence = CONTRADICTED
+                found.append((length, confidence, "word", syllables))
     if not tokens[i].isalpha() or (_KEEP_CAPS.match(tokens[i]) and not phrase and not name):
         # digits, and acronyms or Roman numerals no text spells otherwise, stay as written
         found.append((1, SURE, "as written", "upper" if tokens[i].isalpha() else None))
