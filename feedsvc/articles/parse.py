@@ -152,7 +152,7 @@ class _Reader:
         # Unaccented capitals are image captions or a title made from a file name, so
         # the body never keeps them; only one among the first lines can be the title.
         candidate = next((line for line in paragraphs[:_CAPS_SCAN] if _is_caps(line)), None)
-        dropped = {line for line in paragraphs if _is_caps(line) and line.isascii()}
+        dropped = {line for line in paragraphs if line.isascii() and _is_caps(line)}  # isascii first: cheap
         if candidate:
             dropped.add(candidate)
         return candidate, dropped
