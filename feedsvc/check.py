@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.corpus import load_folder
+from feedsvc.report import report_lines, skipped_line
 
 
-def run_check(corpus: Path, config: dict, *, as_json: bool = False, out=None, err=None) -> int:
+def run_check(corpus: Path, config: dict, *, as_json: bool = False, lang: str = "vi", out=None, err=None) -> int:
     """Print the report; exit status 1 when a file had to be skipped, 2 when the folder is missing."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -20,35 +20,13 @@ def run_check(corpus: Path, config: dict, *, as_json: bool = False, out=None, er
         return 2
     repo = load_folder(corpus, vocabulary=Vocabulary.extended(config["CATEGORIES"]),
                        max_file_bytes=config["MAX_FILE_BYTES"])
-    articles = repo.all_articles()
-    for article in articles:
-        if as_json:
+    articles = repo.all_articles(as_parsed=True)  # as the parser read them: undated stays undated
+    if as_json:
+        # Tools read these lines: exactly the documented keys, warnings in English.
+        for article in articles:
             print(json.dumps(article.to_json(), ensure_ascii=False), file=out)
-        else:
-            _print_article(article, out)
-    for name, reason in sorted(repo.skipped.items()):
-        print(f"skipped {name}: {reason}", file=err if as_json else out)
-    if not as_json:
-        _print_totals(articles, repo.skipped, out)
+        for name, reason in sorted(repo.skipped.items()):
+            print(skipped_line(name, reason, "en"), file=err)
+    else:
+        print("\n".join(report_lines(articles, repo.skipped, lang)), file=out)
     return 1 if repo.skipped else 0
-
-
-def _print_article(article, out) -> None:
-    date = "undated"
-    if article.published:
-        date = article.published.strftime("%Y-%m-%d" if article.date_precision == "day" else "%Y-%m")
-    print(f"{article.id}  {date}  {article.category or '(no section)'}", file=out)
-    print(f"    {article.title}", file=out)
-    print(f"    authors: {', '.join(article.authors) or '(none)'}", file=out)
-    for warning in article.warnings:
-        print(f"    ! {warning}", file=out)
-
-
-def _print_totals(articles, skipped, out) -> None:
-    precision = Counter(a.date_precision or "undated" for a in articles)
-    warned = sum(1 for a in articles if a.warnings)
-    print(
-        f"\n{len(articles)} articles: {precision['day']} dated to the day, {precision['month']} to the month, "
-        f"{precision['undated']} undated; {warned} with warnings; {len(skipped)} files skipped",
-        file=out,
-    )

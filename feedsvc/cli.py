@@ -18,6 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="parse a corpus and report what an editor should fix")
     check.add_argument("dir", nargs="?", help="corpus folder (default: FEEDSVC_CORPUS_DIR, the seeds)")
     check.add_argument("--json", action="store_true", help="one JSON object per article per line")
+    check.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the report (default: vi)")
 
     serve = commands.add_parser("serve", help="run the service under gunicorn, as the Procfile does")
     serve.add_argument("--port", default=os.environ.get("PORT", "8000"))
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         from feedsvc.check import run_check
 
-        return run_check(Path(str(args.dir or config["CORPUS_DIR"])), config, as_json=args.json)
+        return run_check(Path(str(args.dir or config["CORPUS_DIR"])), config, as_json=args.json, lang=args.lang)
     if args.command == "serve":
         from feedsvc.web.serve import exec_gunicorn
 

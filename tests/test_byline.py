@@ -44,6 +44,18 @@ from feedsvc.articles.byline import cut_tail, is_tail, read_byline
         ("Báo Kon Tum", [], "Báo Kon Tum"),
         ("Đài Trang", ["Đài Trang"], None),  # a name, not the radio station
         ("Quang Mẫn.", ["Quang Mẫn"], None),  # a full stop after the name
+        # a role before a name is not part of it (issue 14)
+        ("Phóng viên: Hồng Hạnh", ["Hồng Hạnh"], None),
+        ("PV Thanh Tùng – BTV Minh Châu", ["Thanh Tùng", "Minh Châu"], None),
+        ("Cộng tác viên Y Liên", ["Y Liên"], None),
+        ("Biên tập viên: Thu Hiền", ["Thu Hiền"], None),
+        ("Phóng viên: Văn Nghĩa; Ảnh: Hoàng Anh", ["Văn Nghĩa"], None),
+        ("Tin: PV Hữu Đức – Ảnh: Quang Huy", ["Hữu Đức"], None),
+        ("Bài, ảnh: PV Quang Mẫn", ["Quang Mẫn"], None),
+        ("CTV. A Khuyên (Theo Báo Kon Tum)", ["A Khuyên"], "Báo Kon Tum"),
+        ("Ảnh: CTV", [], None),
+        ("BTV", ["BTV"], None),
+        ("Phóng viên", ["Phóng viên"], None),
     ],
 )
 def test_bylines(line, authors, source):

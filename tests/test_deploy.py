@@ -31,10 +31,10 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
+from server import free_port
 
 from feedsvc import settings
 from feedsvc.web import gunicorn_conf
-from server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -275,7 +275,7 @@ def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[in
 
 
 def test_requirements_alone_make_a_complete_consistent_environment(bare):
-    app, python = bare
+    _, python = bare
     # The package itself is not installed: only the working directory can provide it.
     probe = subprocess.run([str(python), "-c", "import feedsvc"], cwd="/", capture_output=True, text=True)
     assert "No module named 'feedsvc'" in probe.stderr

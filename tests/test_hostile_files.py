@@ -430,7 +430,8 @@ def test_check_and_a_real_gunicorn_report_every_hostile_file_together(tmp_path):
     os.mkfifo(corpus / "h_fifo.txt")
     expected = expected_articles(corpus)
 
-    check = subprocess.run([sys.executable, "-m", "feedsvc", "check", str(corpus)], cwd=ROOT, capture_output=True,
+    check = subprocess.run([sys.executable, "-m", "feedsvc", "check", "--lang", "en", str(corpus)], cwd=ROOT,
+                           capture_output=True,
                            timeout=120, env={k: v for k, v in os.environ.items() if not k.startswith("FEEDSVC_")})
     out = check.stdout.decode("utf-8", "replace")
     assert check.returncode == 1, check.stderr.decode()[-2000:]  # 1: some files had to be skipped

@@ -27,7 +27,6 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
 from server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

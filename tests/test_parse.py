@@ -5,10 +5,10 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from conftest import DATA, DEV, SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import DATA, DEV, SEEDS
 from feedsvc.articles import ArticleParseError, parse_article
 from feedsvc.articles.text import xml_safe
 

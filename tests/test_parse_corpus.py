@@ -1,9 +1,12 @@
 """Every sample article parses to what a careful human reads from it.
 
-Five sets, each a folder of articles with an ``expected.json``:
+Seven sets, each a folder of articles with an ``expected.json``:
 - seeds and dev: the newsroom's originals and the traps we knew of;
 - unseen: written after the parser, to test that it generalises;
-- blind, blind2: written by people who had not read the parser.
+- blind, blind2: written by people who had not read the parser;
+- round3: issue 14's classes (datelines past the lead, date ranges, time-first page stamps, bylines
+  with roles, caps titles with words the article never uses, names' capitals), written before the code;
+- blind3: 20 more by a helper who had not read the parser, in those styles and others.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ import json
 import unicodedata
 
 import pytest
-
 from conftest import DATA, DEV, SEEDS
+
 from feedsvc.articles import parse_file
 from feedsvc.articles.text import xml_safe
 
@@ -23,6 +26,8 @@ SETS = {
     "unseen": (DATA / "unseen", DATA / "unseen" / "expected.json"),
     "blind": (DATA / "blind", DATA / "blind" / "expected.json"),
     "blind2": (DATA / "blind2", DATA / "blind2" / "expected.json"),
+    "round3": (DATA / "round3", DATA / "round3" / "expected.json"),
+    "blind3": (DATA / "blind3", DATA / "blind3" / "expected.json"),
 }
 FURNITURE = (
     "Trả lời", "Email của bạn", "Tin liên quan", "TIN LIÊN QUAN", "Bài viết liên quan", "Chia sẻ", "Tags:",
@@ -30,10 +35,23 @@ FURNITURE = (
 )
 
 
-def _cases():
+# Known misses of a held-out set, kept visible: each must still fail (strict), so a fix shows.
+KNOWN_MISSES = {
+    ("blind3/514_fb5cd25bba8009c5.txt", "title"): (
+        "MUA: the article writes 'mua' twice ('thu mua') and 'mùa' once ('được mùa'); nothing tells the "
+        "restorer that the title means 'mùa', so it keeps the article's commonest spelling and names the "
+        "word as a low-confidence guess"
+    ),
+}
+
+
+def _cases(field=None):
     for set_name, (folder, expected_file) in SETS.items():
         for name, expected in sorted(json.loads(expected_file.read_text("utf-8")).items()):
-            yield pytest.param(folder / name, expected, id=f"{set_name}/{name}")
+            case_id = f"{set_name}/{name}"
+            miss = KNOWN_MISSES.get((case_id, field))
+            marks = [pytest.mark.xfail(strict=True, reason=miss)] if miss else []
+            yield pytest.param(folder / name, expected, id=case_id, marks=marks)
 
 
 CASES = list(_cases())
@@ -45,7 +63,7 @@ def test_every_sample_file_is_covered(set_name):
     assert set(json.loads(expected_file.read_text("utf-8"))) == {p.name for p in folder.glob("*.txt")}
 
 
-@pytest.mark.parametrize("path, expected", CASES)
+@pytest.mark.parametrize("path, expected", list(_cases("title")))
 def test_title(path, expected):
     article = parse_file(path)
     if expected["title"] is None:
@@ -53,9 +71,8 @@ def test_title(path, expected):
         assert article.title
         assert any("built one from the lead" in w for w in article.warnings)
         assert article.title.rstrip("…").split()[0] in article.body[0]
-    elif "title_raw" in expected:
-        assert article.title.casefold() == expected["title"].casefold()
     else:
+        # A restored caps title too, capitals included: names keep the article's own ("Lễ hội Hoa anh đào").
         assert article.title == expected["title"]
 
 

@@ -133,3 +133,13 @@ def test_clean_works_line_by_line(texts):
 def test_match_key_works_word_by_word(words):
     # Vocabulary.split keys a header's words one at a time and joins the keys.
     assert match_key(" ".join(words)) == " ".join(key for key in map(match_key, words) if key)
+
+
+@pytest.mark.parametrize(
+    "word, expected",
+    [("hoá", "hóa"), ("thuỷ", "thủy"), ("Hoà", "Hòa"), ("khoẻ", "khỏe"), ("hóa", "hóa"),
+     # only an open oa/oe/uy syllable has two styles
+     ("hoạch", "hoạch"), ("toán", "toán"), ("quý", "quý"), ("hoàn", "hoàn")],
+)
+def test_retone_moves_only_the_old_style_tone(word, expected):
+    assert text.retone(word) == expected

@@ -21,9 +21,8 @@ from email.utils import formatdate
 
 import pytest
 from flask import Flask, Response, request
-from werkzeug.serving import make_server
-
 from websub_support import Hub, Subscriber
+from werkzeug.serving import make_server
 
 LINK_REFUSED = "The Link header should contain both 'self' and 'hub' urls"
 
@@ -35,7 +34,7 @@ LINK_REFUSED = "The Link header should contain both 'self' and 'hub' urls"
 class Topic:
     """One feed the stand-in serves at ``url``, and how it misbehaves."""
 
-    publisher: "StandInPublisher"
+    publisher: StandInPublisher
     name: str
     items: list[str] = field(default_factory=lambda: ["First post"])
     status: int = 200
@@ -64,7 +63,7 @@ class Topic:
                 "unquoted": [f"<{hub}>; rel=hub, <{me}>; rel=self"],  # valid RFC 8288 token form
                 "body-only": []}[self.links]
 
-    def ping(self, **form) -> "Ping":
+    def ping(self, **form) -> Ping:
         """POST hub.mode=publish with hub.topic AND hub.url (FEEDS.md: hubs differ), or ``form``."""
         return self.publisher.ping(form or {"hub.mode": "publish", "hub.topic": self.url, "hub.url": self.url})
 

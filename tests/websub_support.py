@@ -82,9 +82,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from werkzeug.datastructures import Headers
 
@@ -139,7 +139,7 @@ class _Process:
         self.process: subprocess.Popen | None = None
         self.port = 0
 
-    def start(self) -> "_Process":
+    def start(self) -> _Process:
         argv = [sys.executable, str(HERE), self.role, "--state", str(self.state)]
         for name, value in self.options.items():
             argv += [f"--{name.replace('_', '-')}", str(value)]
@@ -367,7 +367,8 @@ def _serve(app, state: Path, port: int):
 def run_hub(args) -> None:
     from celery import Celery, signals
     from flask import Flask, g, jsonify, request
-    from flask_websub.hub import Hub as WebSubHub, SQLite3HubStorage
+    from flask_websub.hub import Hub as WebSubHub
+    from flask_websub.hub import SQLite3HubStorage
 
     journal = _Journal("requests", "tasks")
     ready = threading.Event()
@@ -452,8 +453,8 @@ def run_hub(args) -> None:
 def run_subscriber(args) -> None:
     from flask import Flask, abort, jsonify, request
     from flask_websub.errors import FlaskWebSubError
-    from flask_websub.subscriber import (SQLite3SubscriberStorage, SQLite3TempSubscriberStorage,
-                                         Subscriber as WebSubSubscriber, discover)
+    from flask_websub.subscriber import SQLite3SubscriberStorage, SQLite3TempSubscriberStorage, discover
+    from flask_websub.subscriber import Subscriber as WebSubSubscriber
 
     journal = _Journal("events", "deliveries", "callbacks")
     failures = {"count": 0, "status": 500}
@@ -485,7 +486,7 @@ def run_subscriber(args) -> None:
             with lock:
                 if failures["count"] > 0:
                     failures["count"] -= 1
-                    return f"harness: failing this delivery on purpose\n", failures["status"]
+                    return "harness: failing this delivery on purpose\n", failures["status"]
 
     @app.after_request
     def record(response):

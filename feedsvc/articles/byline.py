@@ -107,11 +107,29 @@ TAIL_PREFIXES: tuple[str, ...] = (
     "Tin liên quan:",
     "Bài viết liên quan:",
 )
-# Credits that come before the names: "Tin, ảnh: Thanh Tùng", "Bài và ảnh: Hoàng Anh".
+# Credits that come before the names and a colon: "Tin, ảnh: Thanh Tùng", "Bài và ảnh: Hoàng Anh".
+CREDITS: tuple[str, ...] = ("tin", "bài", "bài viết", "ảnh", "video", "clip", "thực hiện", "nhóm phóng viên")
+# ... and what a credit may add after its first word: "Bài, ảnh", "Tin + video", "Bài/ảnh".
+CREDIT_ADDITIONS: tuple[str, ...] = ("ảnh", "bài", "video", "clip")
+# Roles written before a name, with or without a colon: "Phóng viên: Hồng Hạnh", "PV Thanh Tùng",
+# "BTV Minh Châu", "Cộng tác viên Y Liên". A role alone ("PV") is a desk credit (GROUP_CREDITS).
+ROLES: tuple[str, ...] = (
+    "phóng viên", "biên tập viên", "cộng tác viên", "kỹ thuật viên", "phát thanh viên", "quay phim", "biên tập",
+)
+ROLE_ABBREVIATIONS: tuple[str, ...] = ("PV", "BTV", "CTV", "KTV", "PTV", "NPV")  # as written: capitals only
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
 BYLINE_PREFIXES = re.compile(
-    r"^(?:(?:tin|bài|bài viết|ảnh|video|clip|thực hiện|nhóm phóng viên)"
-    r"(?:\s*(?:,|và|\+|&|-|–|/)\s*(?:ảnh|bài|video|clip))*\s*:\s*)",
+    r"^(?:(?:" + _alternation(CREDITS) + r")"
+    r"(?:\s*(?:,|và|\+|&|-|–|/)\s*(?:" + _alternation(CREDIT_ADDITIONS) + r"))*\s*:\s*)",
     re.I,
+)
+_ROLE = re.compile(
+    r"^(?:(?i:" + _alternation(ROLES) + r")|" + _alternation(ROLE_ABBREVIATIONS) + r")\.?\s*:?\s+(?=[^\W\d_])"
 )
 # A credit for the pictures only ("Ảnh: Hồng Hạnh", "Ảnh: ST") names no author.
 _PHOTO_CREDIT = re.compile(r"^(?:ảnh|hình ảnh|ảnh minh họa|ảnh minh hoạ)\s*:", re.I)
@@ -151,7 +169,8 @@ _COUNT = re.compile(r"^\(?\d+\)?\s+")
 _FIRST_WORD = re.compile(r"[^\W_]+")
 # Most lines are article text: a marker's first word (folded) rules them out cheaply.
 _FIRST_WORDS = frozenset(
-    fold(_FIRST_WORD.search(marker).group()) for marker in TAIL_LINES + TAIL_PREFIXES + SHARE_LABELS
+    fold(found.group()) for marker in TAIL_LINES + TAIL_PREFIXES + SHARE_LABELS
+    if (found := _FIRST_WORD.search(marker)) is not None
 )
 
 
@@ -187,7 +206,7 @@ def read_byline(line: str) -> tuple[list[str], str | None] | None:
     text = line.strip(" *_")
     if text.endswith(".") and not text.endswith(("..", "/.")):
         text = text[:-1]  # "Quang Mẫn." — a sentence is still refused below: its words are not names
-    if not text or len(text) > _MAX_BYLINE or text.endswith((".", "!", "?", ":")) and not text.endswith(")"):
+    if not text or len(text) > _MAX_BYLINE or (text.endswith((".", "!", "?", ":")) and not text.endswith(")")):
         return None
     source = None
     match = _SOURCE.search(text)
@@ -209,7 +228,7 @@ def read_byline(line: str) -> tuple[list[str], str | None] | None:
         if _PHOTO_CREDIT.match(part):
             photo_only = photo_only or not names
             continue
-        part = BYLINE_PREFIXES.sub("", part)
+        part = _ROLE.sub("", BYLINE_PREFIXES.sub("", part))
         if source is None and _AGENCY.match(part) and _is_source(part):
             source = part
             continue

@@ -37,7 +37,7 @@ class Vocabulary:
         self._max_words = max((len(key.split()) for key in self._by_key), default=0)
 
     @classmethod
-    def extended(cls, extra: tuple[str, ...] | list[str] = ()) -> "Vocabulary":
+    def extended(cls, extra: tuple[str, ...] | list[str] = ()) -> Vocabulary:
         """The default sections plus the operator's own."""
         return cls(DEFAULT_CATEGORIES + tuple(extra))
 

@@ -8,10 +8,16 @@ from pathlib import Path
 
 from feedsvc.articles import byline, dates, diacritics, text
 from feedsvc.articles.categories import Vocabulary
+from feedsvc.articles.messages import say
 from feedsvc.articles.model import Article, ArticleParseError
 
 # " date 2021-10 Thời sự - Chính trị Phấn đấu …": the date, then "<category> <title>".
-_HEADER = re.compile(r"^date\s+(?P<date>\d{4}-\d{1,2}(?:-\d{1,2})?)(?:\s(?P<rest>.*))?$", re.I)
+# Some exporters write the full ISO 8601 / RFC 3339 instant: " date 2022-03-15T08:30:00+07:00 …".
+_HEADER = re.compile(
+    r"^date\s+(?P<date>\d{4}-\d{1,2}(?:-\d{1,2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?(?=\s|$))?)?)(?:\s(?P<rest>.*))?$",
+    re.I,
+)
 # The newsroom's own dateline prefix, "(kontumtv.vn) – ", "(kontumtv.vn) - ", "Kontumtv.vn – ".
 _SITE_PREFIX = re.compile(r"^(?:\(\s*[\w.-]+\.vn\s*\)|[\w.-]+\.vn(?=\s*[–—:-]))\s*[–—:-]?\s*", re.I)
 # "Sáng 12/5, ", "Sáng nay (12/5), ", "Ngày 7-8/6, ": the dateline that opens a lead.
@@ -19,8 +25,11 @@ _LEAD_DATELINE = re.compile(
     r"^(?:\w+\s+){0,3}\(?(?:(?:\d{1,2}\s*[-–]\s*)?\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{4})?"
     r"|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)\)?\s*,\s*"
 )
+# A short line with a full date that no page-timestamp layout reads: "Đăng 16g45 18-8-2022".
+_DATED_LINE = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)")
 _ODD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
+_MAX_STAMP = 80  # "Cập nhật lúc 09:05 (GMT+7) - Chủ nhật, ngày 05/12/2022" is 56 characters
 _CAPS_SCAN = 4  # a headerless title sits among the first few lines
 _BYLINE_LINES = 3  # author line, then a source line and a photo credit, in any order
 _SENTENCE_END = (".", "!", "?", ";", ",", ":", "…", "/.")
@@ -57,7 +66,9 @@ def parse_article(
 
 def _looks_binary(decoded: str) -> bool:
     sample = decoded[:8192]
-    return bool(sample) and len(_ODD_CHARS.findall(sample)) > len(sample) / 20
+    if _ODD_CHARS.search(sample) is None:  # the usual case: no list of matches to build
+        return False
+    return len(_ODD_CHARS.findall(sample)) > len(sample) / 20
 
 
 class _Reader:
@@ -84,7 +95,7 @@ class _Reader:
             raise ArticleParseError(where, "no article text: only website furniture" if cut else "no article text")
         if not title:
             title = self._title_from_lead(body[0])
-        published, precision = self._date(header_date, stamp, body[0] if body else "")
+        published, precision = self._date(header_date, stamp, body)
         return Article(
             id=self.id,
             title=unicodedata.normalize("NFC", _clip(title, MAX_TITLE)),
@@ -103,20 +114,21 @@ class _Reader:
         match = _HEADER.match(self.lines[0])
         if not match:
             return None, None, None
-        self.lines = self.lines[1:]
+        header, self.lines = self.lines[0], self.lines[1:]
         rest = match.group("rest") or ""
         category, title = self.vocabulary.split(rest)
         if category is None and rest.strip():
             if not rest.startswith(" "):
-                self.warnings.append("section not recognised; the whole header text is used as the title")
+                self.warnings.append(say("section_unknown", header=repr(_clip(header, 100))))
             else:
-                self.warnings.append("header has an empty section")
+                self.warnings.append(say("section_empty", header=repr(_clip(header, 100))))
         return match.group("date"), category, title or None
 
     def _page_timestamp(self) -> str | None:
         # The page's own timestamp line sits under the title or above the byline.
         for index, line in enumerate(self.lines):
-            if dates.PAGE_TIMESTAMP.match(line):
+            # A stamp is short; most lines are paragraphs, which the length rules out cheaply.
+            if len(line) <= _MAX_STAMP and dates.PAGE_TIMESTAMP.match(line):
                 del self.lines[index]
                 return line
         return None
@@ -132,7 +144,7 @@ class _Reader:
             return None
         if byline.read_byline(first) is not None or first.startswith(("Ảnh", "(")):
             return None
-        self.warnings.append("no header: the line above the lead is taken as the title")
+        self.warnings.append(say("headline_guess", line=repr(_clip(first, 100))))
         return paragraphs.pop(0)
 
     def _caps_lines(self, paragraphs: list[str]) -> tuple[str | None, set[str]]:
@@ -140,7 +152,7 @@ class _Reader:
         # Unaccented capitals are image captions or a title made from a file name, so
         # the body never keeps them; only one among the first lines can be the title.
         candidate = next((line for line in paragraphs[:_CAPS_SCAN] if _is_caps(line)), None)
-        dropped = {line for line in paragraphs if _is_caps(line) and line.isascii()}
+        dropped = {line for line in paragraphs if line.isascii() and _is_caps(line)}  # isascii first: cheap
         if candidate:
             dropped.add(candidate)
         return candidate, dropped
@@ -163,41 +175,56 @@ class _Reader:
             if names:
                 authors = names
                 break
-        if not authors:
-            self.warnings.append("no byline: the article names no author")
+        if not authors and not source and paragraphs:
+            # A wire story credits its source alone ("Theo TTXVN"): that is not a missing byline.
+            self.warnings.append(say("no_byline", line=repr(_clip(paragraphs[-1], 80))))
         return authors, source
 
     def _restored_title(self, caps: str, body: list[str]) -> str:
-        title, unknown = diacritics.restore(caps, body)
-        if caps.isascii():
-            self.warnings.append("title restored from an unaccented capitals line")
-        if unknown:
-            self.warnings.append("title words spelled without diacritics: " + ", ".join(unknown))
-        return title
+        # Only the words worth an editor's eye are named: a restored title whose every
+        # word the article, a name list or the word list spells is not a guess.
+        restored = diacritics.restore(caps, body)
+        if restored.guessed:
+            guesses = ", ".join(f"{w.caps} → {w.word}" for w in restored.guessed)
+            self.warnings.append(say("title_guess", words=guesses, line=repr(caps)))
+        if restored.unknown:
+            self.warnings.append(say("title_unknown", words=", ".join(restored.unknown)))
+        return restored.title
 
     def _title_from_lead(self, lead: str) -> str:
-        self.warnings.append("no title in the file: built one from the lead")
+        self.warnings.append(say("title_from_lead"))
         sentence = _LEAD_DATELINE.sub("", _SITE_PREFIX.sub("", lead))
         sentence = re.split(r"(?<=[.!?])\s", sentence, maxsplit=1)[0].rstrip(".")
         sentence = sentence[:1].upper() + sentence[1:]
         return _clip(sentence if _HAS_LETTER.search(sentence) else lead, 120)
 
-    def _date(self, header_date: str | None, stamp: str | None, lead: str):
+    def _date(self, header_date: str | None, stamp: str | None, body: list[str]):
         raw = header_date or stamp
         if raw is None:
-            self.warnings.append("undated: no header date and no page timestamp")
+            unread = next((line for line in body if len(line) <= 60 and _DATED_LINE.search(line)), None)
+            if unread is not None:
+                self.warnings.append(say("undated_unread", line=repr(unread)))
+            else:
+                self.warnings.append(say("undated"))
             return None, None
         try:
             parsed = dates.parse_date(raw)
-        except dates.DateParseError as exc:
-            self.warnings.append(f"undated: {exc}")
+        except dates.ImplausibleDate:
+            self.warnings.append(say("implausible_date", raw=" ".join(raw.split())))
+            return None, None
+        except dates.DateParseError:
+            self.warnings.append(say("unreadable_date", raw=repr(raw)))
             return None, None
         if parsed.precision == "month":
             value = parsed.value
-            day = dates.find_dateline(_SITE_PREFIX.sub("", lead), value.year, value.month)
+            paragraphs = [_SITE_PREFIX.sub("", body[0]), *body[1:]] if body else []
+            day, unused = dates.search_dateline(paragraphs, value.year, value.month)
             if day is not None:
                 return day, "day"
-            self.warnings.append(f"dated to the month only ({raw}): no dateline in the lead falls in that month")
+            if unused is not None:
+                # Only a dateline the parser found and could not use is worth an editor's eye;
+                # a month header with no dateline at all is simply dated to the month.
+                self.warnings.append(say("month_only", month=raw, dateline=repr(_clip(unused, 80))))
         return parsed.value, parsed.precision
 
 

@@ -15,7 +15,7 @@ def _cp1258_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
     return bad.decode("cp1258", errors="replace"), error.end
 
 
-codecs.register_error("feedsvc-cp1258", _cp1258_fallback)
+codecs.register_error("feedsvc-cp1258", _cp1258_fallback)  # type: ignore[arg-type]  # decode errors only
 
 # XML 1.0 §2.2 Char: no C0 controls but tab, LF and CR; no surrogates, U+FFFE, U+FFFF.
 # C1 controls are legal XML but only ever come from a bad decode, so they go too.
@@ -163,6 +163,19 @@ def slugify(text: str) -> str:
 # word; compare them equal by moving the tone mark off the last vowel of oa/oe/uy.
 _TONES = "\u0301\u0300\u0309\u0303\u0323"
 _OLD_TONE = re.compile(f"([oOuU])([aeyAEY])([{_TONES}])")
+
+
+# Only an open syllable ending in oa/oe/uy has two styles ("hoá"/"hóa", "thuỷ"/"thủy");
+# "hoạch", "toán" and "quý" are written one way.
+_OLD_TONE_FINAL = re.compile(f"(?<![qQ])([oOuU])([aeyAEY])([{_TONES}])$")
+
+
+def retone(word: str) -> str:
+    """One word with the tone mark where the corpus puts it: 'hoá' -> 'hóa', 'thuỷ' -> 'thủy'."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFD", word)
+    return unicodedata.normalize("NFC", _OLD_TONE_FINAL.sub(r"\1\3\2", decomposed))
 
 
 def _retone(word: str) -> str:
