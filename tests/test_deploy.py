@@ -274,6 +274,7 @@ def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[in
         return 0, b""
 
 
+@pytest.mark.e2e
 def test_requirements_alone_make_a_complete_consistent_environment(bare):
     _, python = bare
     # The package itself is not installed: only the working directory can provide it.
@@ -286,6 +287,7 @@ def test_requirements_alone_make_a_complete_consistent_environment(bare):
     assert installed == pins(), "requirements.txt must pin the whole environment, nothing more, nothing less"
 
 
+@pytest.mark.e2e
 def test_the_procfile_serves_the_seeds_from_a_bare_checkout(bare):
     assert SEEDS, "seeds/ is empty"
     with procfile_server(*bare) as port:
@@ -304,6 +306,7 @@ def links(body: bytes) -> list[str]:
     return [feed["home_page_url"], feed["feed_url"], *(item["url"] for item in feed["items"])]
 
 
+@pytest.mark.e2e
 def test_one_trusted_hop_takes_scheme_and_host_from_the_router(bare):
     with procfile_server(*bare, FEEDSVC_PROXY_HOPS="1") as port:
         status, body = get(port, "/feeds/all.json", ROUTED)
@@ -312,6 +315,7 @@ def test_one_trusted_hop_takes_scheme_and_host_from_the_router(bare):
     assert all(link.startswith("https://feeds.example.org/") for link in links(body)), links(body)
 
 
+@pytest.mark.e2e
 def test_no_trusted_hop_ignores_forwarded_headers_even_those_gunicorn_trusts(bare):
     # gunicorn alone would turn each of these into https (secure_scheme_headers with '*').
     spoofed = ROUTED | {"X-Forwarded-Ssl": "on", "X-Forwarded-Protocol": "ssl", "X-Forwarded-Port": "8443"}
@@ -323,6 +327,7 @@ def test_no_trusted_hop_ignores_forwarded_headers_even_those_gunicorn_trusts(bar
     assert forwarded[1] == plain[1]
 
 
+@pytest.mark.e2e
 def test_a_base_url_wins_over_every_header(bare):
     hostile = {"Host": "attacker.example", "X-Forwarded-Proto": "http", "X-Forwarded-Host": "attacker.example"}
     with procfile_server(*bare, FEEDSVC_PROXY_HOPS="1", FEEDSVC_BASE_URL="https://feeds.example.net") as port:
@@ -335,6 +340,7 @@ def test_a_base_url_wins_over_every_header(bare):
 
 # -- the Dockerfile, built and run without a registry ------------------------------------------
 
+@pytest.mark.e2e
 def test_the_image_builds_offline_and_serves_the_seeds(tmp_path):
     port = free_port()
     done = subprocess.run(["bash", str(ROOT / "deploy" / "build-image.sh")], capture_output=True, text=True,

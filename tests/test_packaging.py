@@ -82,6 +82,7 @@ def wheel(tmp_path_factory) -> Path:
     return built
 
 
+@pytest.mark.e2e
 def test_the_wheel_carries_every_file_of_the_package_and_the_seeds(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     expected = set(git_files("feedsvc")) | {f"feedsvc/seeds/{path.name}" for path in SEEDS} | set(PROBES)
@@ -120,6 +121,7 @@ def test_every_library_the_code_imports_is_a_declared_dependency():
     assert not undeclared, f"imported but not in [project].dependencies {sorted(declared)}: {undeclared}"
 
 
+@pytest.mark.e2e
 def test_a_checkout_serves_its_top_level_seeds():
     # `pip install -e . && feedsvc serve` (the README's first command) reads seeds/ where it is.
     from feedsvc import settings
@@ -159,6 +161,7 @@ def serving(argv: list[str], cwd: Path, env: dict[str, str], port: int, timeout:
                 pass
 
 
+@pytest.mark.e2e
 def test_the_installed_wheel_serves_the_bundled_seeds(wheel, tmp_path):
     assert SEEDS, "seeds/ is empty"
     python = fresh_venv(tmp_path / "venv")

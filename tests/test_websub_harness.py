@@ -24,6 +24,8 @@ from flask import Flask, Response, request
 from websub_support import Hub, Subscriber
 from werkzeug.serving import make_server
 
+pytestmark = pytest.mark.e2e  # a real hub and subscriber, each in its own process
+
 LINK_REFUSED = "The Link header should contain both 'self' and 'hub' urls"
 
 
