@@ -8,17 +8,13 @@ its third reload onward (see /work/shared/FEEDS.md).
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import sqlite3
-import subprocess
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from readers import Newsboat
 from server import Server
 from test_gunicorn import ARTICLE, EXPECTED, SLUGS, TAG, expected_ids, expected_slugs, write_atomically
 
@@ -26,58 +22,6 @@ pytestmark = pytest.mark.e2e  # a real feed reader polling a real server
 
 ICT = timezone(timedelta(hours=7))
 INTERVAL = 0.5
-NEWSBOAT_CONFIG = """\
-reload-threads 1
-download-retries 1
-download-timeout 10
-"""
-
-
-class Newsboat:
-    """newsboat with its own HOME, cache, config and url list, run one reload at a time."""
-
-    def __init__(self, folder: Path, urls: list[str]):
-        self.executable = shutil.which("newsboat")
-        assert self.executable, ("newsboat is not installed; the end-to-end reader tests need it "
-                                 "(apt-get install newsboat, as .ci/run does)")
-        self.folder = folder
-        self.home = folder / "home"
-        self.home.mkdir(parents=True)
-        self.urls = folder / "urls"
-        self.urls.write_text("".join(url + "\n" for url in urls), encoding="utf-8")
-        self.config = folder / "config"
-        self.config.write_text(NEWSBOAT_CONFIG, encoding="utf-8")
-        self.cache = folder / "cache.db"
-        self.runs = 0
-
-    def reload(self) -> str:
-        """One `newsboat -x reload`; its debug log, checked for errors."""
-        self.runs += 1
-        log = self.folder / f"newsboat-{self.runs}.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
-        env.update(HOME=str(self.home), LANG="C.UTF-8", LC_ALL="C.UTF-8", TERM="dumb")
-        result = subprocess.run(
-            [self.executable, "-u", str(self.urls), "-c", str(self.cache), "-C", str(self.config),
-             "-x", "reload", "-l", "6", "-d", str(log)],
-            env=env, cwd=self.folder, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
-        )
-        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
-        assert result.returncode == 0, (result.returncode, result.stdout[-2000:], result.stderr[-2000:])
-        errors = [line for line in text.splitlines() if re.search(r"\] (USER)?ERROR: ", line)]
-        assert errors == [], "\n".join(errors)
-        assert "parse_url: ret = 0" in text, text[-3000:]
-        return text
-
-    def items(self) -> list[tuple[str, str, str, int]]:
-        """(guid, feedurl, title, pubDate) of every item in the cache."""
-        with sqlite3.connect(self.cache) as db:
-            return db.execute("SELECT guid, feedurl, title, pubDate FROM rss_item ORDER BY id").fetchall()
-
-    def etags(self) -> dict[str, str]:
-        with sqlite3.connect(self.cache) as db:
-            return dict(db.execute("SELECT rssurl, etag FROM rss_feed"))
-
-
 def access_lines(server: Server, start: int) -> list[tuple[str, int]]:
     """(path, status) of newsboat's requests in gunicorn's access log, from offset ``start``."""
     found = []
