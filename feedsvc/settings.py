@@ -70,6 +70,21 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.replace("|", ";").split(";") if part.strip())
 
 
+def _flag(text: str) -> bool:
+    value = text.strip().lower()
+    if value not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+        raise ValueError("must be 1 or 0 (or true/false, yes/no, on/off)")
+    return value in ("1", "true", "yes", "on")
+
+
+def _urls(text: str) -> tuple[str, ...]:
+    urls = tuple(text.split())
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"{url!r} must start with http:// or https://")
+    return urls
+
+
 def _base_url(text: str) -> str:
     text = text.strip().rstrip("/")
     if text and not text.startswith(("http://", "https://")):
@@ -95,6 +110,12 @@ SETTINGS: tuple[Setting, ...] = (
             "file events (no inotify, a network filesystem); 0 turns watching and scanning off.", _not_negative),
     Setting("RESCAN_INTERVAL", 300.0, "Seconds between full scans of a watched corpus folder: a safety net for "
             "file events the kernel dropped. Changes arrive through the events within a second.", _not_negative),
+    Setting("WEBSUB_HUBS", (), "WebSub hubs to advertise on every feed (`Link: <hub>; rel=\"hub\"`, "
+            "`<atom:link rel=\"hub\">`, JSON Feed `hubs`) and to ping when a feed changes, separated by spaces; "
+            "empty turns WebSub off. Needs `FEEDSVC_BASE_URL`: hubs fetch the feeds' self URLs.", _urls,
+            shown_default="empty (off)"),
+    Setting("WEBSUB_PINGS", True, "Whether this instance sends the publish pings. With several instances on one "
+            "corpus, leave it on in exactly one (hubs do not deduplicate pings).", _flag, shown_default="1"),
     Setting("PROXY_HOPS", 0, "How many proxies in front of the app to trust for `X-Forwarded-For/Proto/"
             "Host/Port`. 0 trusts none; 1 suits a PaaS router.", _hops),
     Setting("CATEGORIES", (), "Extra section names to recognise in headers, separated by `;`.", _names,

@@ -40,7 +40,6 @@ class Reloader:
         self.scanning = False  # whether this process holds the seat
         self._watcher: Watcher | None = None
         self._next_full = 0.0
-        self._last_full = 0.0
         self._generation: int | None = None
         self._seat_tried = 0.0
         self._stop = threading.Event()
@@ -97,8 +96,7 @@ class Reloader:
         self._seat_tried = now
         if self.indexer.coordinator.has_seat():
             self.scanning = True
-            if now - self._last_full > 2.0:
-                self._next_full = 0.0  # taking over from a watcher that died: catch up with a full scan
+            self._next_full = 0.0  # the new watcher catches up with a full scan (and its listeners with it)
             return True
         return False
 
@@ -107,9 +105,10 @@ class Reloader:
         while not self._stop.is_set():
             try:
                 if not catalog.ready.is_set():
-                    self.load()  # every process loads first (the writing lock makes them take turns)
-                    self._last_full = time.monotonic()
-                    self._next_full = self._last_full + (self.interval or 5)
+                    changes = self.load()  # every process loads first (the writing lock makes them take turns)
+                    if changes.seq:
+                        catalog.store.ack(os.getpid(), changes.seq)
+                    self._next_full = time.monotonic() + (self.interval or 5)
                 elif self._scans():
                     self._scan_step()
                 else:
@@ -133,7 +132,6 @@ class Reloader:
         now = time.monotonic()
         if now >= self._next_full:
             self.load()
-            self._last_full = time.monotonic()
             if self._watcher is not None and not self._watcher.still_the_folder():
                 log.warning("the corpus folder was replaced: watching the new one")
                 self._watcher.stop()

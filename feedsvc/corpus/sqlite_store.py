@@ -193,11 +193,12 @@ class SqliteStore:
                     found[values[0]] = _entry(values)
             return last, found
 
-    def set_note(self, key: str, value: str) -> None:
+    def set_note(self, key: str, value: str, *, notify: bool = True) -> None:
         with self._transaction() as conn:
             if conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone() != (value,):
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-                _log_changes(conn, [""])  # "" names no file: it only moves the sequence on
+                if notify:
+                    _log_changes(conn, [""])  # "" names no file: it only moves the sequence on
 
     def note(self, key: str) -> str | None:
         found = self._connect().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -54,7 +54,8 @@ class Store(Protocol):
     def changed_since(self, seq: int) -> tuple[int, dict[str, FileEntry | None] | None]:
         """(latest seq, {file: its entry, or None if deleted}) after ``seq``; None when the log is too short."""
 
-    def set_note(self, key: str, value: str) -> None: ...
+    def set_note(self, key: str, value: str, *, notify: bool = True) -> None:
+        """Keep a small text in the index; ``notify``: move the change log so followers look."""
 
     def note(self, key: str) -> str | None: ...
 
@@ -148,7 +149,7 @@ class MemoryStore:
     def changed_since(self, seq: int) -> tuple[int, dict[str, FileEntry | None] | None]:
         return 0, {}
 
-    def set_note(self, key: str, value: str) -> None:
+    def set_note(self, key: str, value: str, *, notify: bool = True) -> None:
         self._notes[key] = value
 
     def note(self, key: str) -> str | None:

@@ -79,6 +79,7 @@ class Publisher:
             ttl_minutes=max(1, self.site.max_age // 60),
             # An empty feed is updated when its listing last changed (RFC 4287 requires a date).
             updated=datetime.fromtimestamp(listing_changed or 0, tz=VN_TZ) if not articles else None,
+            hubs=self.site.hubs,
         )
         form = FORMATS[fmt]
         return make_document(form.render(feed_page), form.media_type)

@@ -17,6 +17,7 @@ class Site:
     tag_authority: str  # "kontumtv.vn,2021": RFC 4151 authority and date
     default_limit: int = 50
     max_age: int = 300
+    hubs: tuple[str, ...] = ()  # WebSub hubs every feed names
 
     def entry_id(self, article_id: str) -> str:
         """The permanent id of an article in every format: built from its id alone."""

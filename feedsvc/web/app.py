@@ -28,11 +28,14 @@ from feedsvc.corpus.sqlite_store import open_store
 from feedsvc.publishing.cache import DocumentCache
 from feedsvc.publishing.publisher import Publisher
 from feedsvc.publishing.site import Site
+from feedsvc.publishing.websub import WebSubPinger
 
 WARM_START_WAIT = 5.0  # seconds a worker booting on a warm parse index waits for its first refresh
 FORWARDED = ("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port")
 # What a document's bytes depend on besides the corpus: these settings and the code that renders.
-RENDER_SETTINGS = ("SITE_TITLE", "SITE_DESCRIPTION", "TAG_AUTHORITY", "DEFAULT_LIMIT", "MAX_AGE", "BASE_URL")
+RENDER_SETTINGS = ("SITE_TITLE", "SITE_DESCRIPTION", "TAG_AUTHORITY", "DEFAULT_LIMIT", "MAX_AGE", "BASE_URL",
+                   "WEBSUB_HUBS")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -176,11 +179,20 @@ def _build_service(app: Flask) -> Service:
         tag_authority=config["TAG_AUTHORITY"],
         default_limit=int(config["DEFAULT_LIMIT"]),
         max_age=int(config["MAX_AGE"]),
+        hubs=tuple(config["WEBSUB_HUBS"]),
     )
     publisher = Publisher(catalog, cache, site)
     indexer = Indexer(catalog, coordinator, clock=config["CLOCK"], renderer=renderer_digest(config))
     reloader = Reloader(indexer, float(config["RELOAD_INTERVAL"]), (publisher.forget,),
                         rescan_interval=float(config["RESCAN_INTERVAL"]) or float("inf"))
+    if site.hubs and config["WEBSUB_PINGS"]:
+        if not config["BASE_URL"]:
+            log.warning("FEEDSVC_WEBSUB_HUBS is set but FEEDSVC_BASE_URL is empty: hubs fetch the feeds' self "
+                        "URLs, so no ping is sent until a public base URL is set")
+        else:
+            reloader.listeners.append(WebSubPinger(
+                site.hubs, publisher, config["BASE_URL"],
+                lambda: reloader.scanning and catalog.store.persistent))
     if config["BACKGROUND_LOAD"]:
         reloader.start()  # bind at once, whatever the corpus size; 503 until ready
         if warm and catalog.store.persistent:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from feedsvc.corpus.listings import ALL
+from flask import current_app
+
 from feedsvc.publishing.formats import NAMES
+from feedsvc.publishing.site import feed_path, with_query
 from feedsvc.web.guard import base_url, service
 from feedsvc.web.params import choice, paging
 from feedsvc.web.responses import send
@@ -18,8 +21,18 @@ def feed(name: str, fmt: str) -> Response:
     slug = ALL if name == "all" else name
     limit, page = paging()
     publisher = service().publisher
-    document = publisher.feed(base_url(), slug, fmt, limit=limit, page=page)
-    return send(document, publisher.modified(slug))
+    base = base_url()
+    document = publisher.feed(base, slug, fmt, limit=limit, page=page)
+    return send(document, publisher.modified(slug), hub_links(base + with_query(feed_path(slug, fmt), limit, page)))
+
+
+def hub_links(self_url: str) -> str:
+    """W3C WebSub §4: ``Link: <hub>; rel="hub"`` for each hub and ``<self>; rel="self"``, the rels
+    quoted (a hub in use, flask-websub's, looks for the quoted form)."""
+    hubs = current_app.config["WEBSUB_HUBS"]
+    if not hubs:
+        return ""
+    return ", ".join([f'<{hub}>; rel="hub"' for hub in hubs] + [f'<{self_url}>; rel="self"'])
 
 
 @bp.get("/feeds.opml")

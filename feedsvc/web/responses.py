@@ -33,18 +33,19 @@ def security_headers(headers) -> None:  # type: ignore[no-untyped-def]
         headers[name] = value
 
 
-def send(document: Document, modified: int | None) -> Response:
+def send(document: Document, modified: int | None, links: str = "") -> Response:
     """A 200 with the cached bytes, or a bodiless 304 that repeats the validators.
 
     ``modified`` is when the document last changed (POSIX seconds, see Publisher.modified). It is
     sent as Last-Modified only once that second is past: RFC 9110 §8.8.2.1 forbids a date in the
     future, and a clock that moved past "now" (several changes in one second) keeps the strict
     order If-Modified-Since relies on. A conditional request is judged against it either way.
+    ``links`` is a Link header value (RFC 8288), sent on 200 and 304 alike.
     """
     environ = request.environ
     gzip_ok = _accepts_gzip(environ.get("HTTP_ACCEPT_ENCODING", ""))
     config = current_app.config
-    policy = (config["CACHE_CONTROL"], config["VARY"])
+    policy = (config["CACHE_CONTROL"], config["VARY"], links)
     shown = modified if modified is not None and modified <= config["CLOCK"]() else None
     if ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ) and _not_modified(document, modified):
         return Response(status=304, headers=_headers(document, gzip_ok, policy, shown, False))
@@ -52,7 +53,7 @@ def send(document: Document, modified: int | None) -> Response:
     return Response(body, status=200, headers=_headers(document, gzip_ok, policy, shown, True))
 
 
-def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str], shown: int | None,
+def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str, str], shown: int | None,
              full: bool) -> list[tuple[str, str]]:
     key = (gzip_ok, policy, shown, full)
     memo = _HEADER_LISTS.get(document)
@@ -61,12 +62,14 @@ def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str], shown: 
     found = memo.get(key)
     if found is not None:
         return found
-    cache_control, vary = policy
+    cache_control, vary, links = policy
     headers = [
         ("ETag", f'"{document.gzip_etag if gzip_ok else document.etag}"'),
         ("Cache-Control", cache_control),
         ("Vary", vary),
     ]
+    if links:
+        headers.append(("Link", links))
     if shown is not None:
         headers.append(("Last-Modified", http_date(shown)))
     if full:

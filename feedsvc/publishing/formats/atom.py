@@ -60,6 +60,8 @@ def render(page: FeedPage) -> bytes:
     fg.link(href=page.home_url, rel="alternate", type="text/html")
     for rel, href in paging_links(page):
         fg.link(href=href, rel=rel, type=LINK_TYPE)
+    for hub in page.hubs:  # W3C WebSub §4
+        fg.link(href=hub, rel="hub")
     url, entry_id = page.article_url, page.entry_id
     used: set[datetime] = set()
     fallback = feed_updated(page)

@@ -43,6 +43,8 @@ def render(page: FeedPage) -> bytes:
     }
     if page.next_url:
         doc["next_url"] = page.next_url
+    if page.hubs:
+        doc["hubs"] = [{"type": "WebSub", "url": hub} for hub in page.hubs]
     doc["items"] = [item(page, article) for article in page.articles]
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     # "<" as \u003c: same JSON value, but no raw "<script>" in the bytes if ever sniffed as HTML.

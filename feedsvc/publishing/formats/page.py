@@ -41,6 +41,7 @@ class FeedPage:
     ttl_minutes: int = 5
     language: str = "vi"
     updated: datetime | None = None
+    hubs: tuple[str, ...] = ()  # WebSub hubs (W3C WebSub §4)
 
 
 def feed_updated(page: FeedPage) -> datetime:

@@ -23,6 +23,7 @@ class _Channel(BaseExtension):
 
     def __init__(self) -> None:
         self.links: list[tuple[str, str]] = []
+        self.hubs: tuple[str, ...] = ()
 
     def extend_ns(self) -> dict[str, str]:
         return {"dc": DC_NS}
@@ -31,6 +32,8 @@ class _Channel(BaseExtension):
         channel = rss_feed[0]
         for rel, href in self.links:
             SubElement(channel, ATOM_LINK, href=href, rel=rel, type=LINK_TYPE)
+        for hub in self.hubs:  # W3C WebSub §4: <atom:link rel="hub"> in an RSS channel
+            SubElement(channel, ATOM_LINK, href=hub, rel="hub")
         return rss_feed
 
 
@@ -83,5 +86,6 @@ def render(page: FeedPage) -> bytes:
     # Registered last, so feedgen does not try to attach it to every entry.
     fg.register_extension("channel", _Channel, None, atom=False, rss=True)
     fg.channel.links = paging_links(page)
+    fg.channel.hubs = page.hubs
     data: bytes = fg.rss_str()
     return data
