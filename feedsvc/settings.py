@@ -85,6 +85,13 @@ def _urls(text: str) -> tuple[str, ...]:
     return urls
 
 
+def _log_format(text: str) -> str:
+    value = text.strip().lower()
+    if value not in ("text", "json"):
+        raise ValueError("must be text or json")
+    return value
+
+
 def _base_url(text: str) -> str:
     text = text.strip().rstrip("/")
     if text and not text.startswith(("http://", "https://")):
@@ -116,6 +123,12 @@ SETTINGS: tuple[Setting, ...] = (
             shown_default="empty (off)"),
     Setting("WEBSUB_PINGS", True, "Whether this instance sends the publish pings. With several instances on one "
             "corpus, leave it on in exactly one (hubs do not deduplicate pings).", _flag, shown_default="1"),
+    Setting("LOG_FORMAT", "text", "`text` (one readable line each) or `json` (one JSON object each: time, level, "
+            "logger, pid, message, request_id and, for requests, method, path, status, bytes, duration_ms).",
+            _log_format),
+    Setting("METRICS_TOKEN", "", "Turns on `/metrics` (Prometheus text format, every worker in one view) for "
+            "requests with `Authorization: Bearer <this token>`; empty: `/metrics` is a 404.",
+            shown_default="empty (off)"),
     Setting("PROXY_HOPS", 0, "How many proxies in front of the app to trust for `X-Forwarded-For/Proto/"
             "Host/Port`. 0 trusts none; 1 suits a PaaS router.", _hops),
     Setting("CATEGORIES", (), "Extra section names to recognise in headers, separated by `;`.", _names,

@@ -90,6 +90,7 @@ def served(tmp_path_factory):
     }, workers=2)
     with server:
         server.wait_all_workers_ready()
+        time.sleep(1.1)  # Last-Modified is the second after the index was built: sendable from now
         yield server
 
 

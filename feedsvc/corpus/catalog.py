@@ -57,6 +57,7 @@ class Catalog:
         self.skipped: dict[str, str] = {}  # every file not published, and why
         self.problem: str | None = None  # why the source cannot be read at all (the listings stay as they were)
         self.ready = threading.Event()  # set once the first load is in memory
+        self.warned = 0  # published articles the parser read with a warning
         self._lock = threading.RLock()
         self._entries: dict[str, FileEntry] = {}
         self._by_id: dict[str, FileEntry] = {}  # the published entry of each id
@@ -229,9 +230,11 @@ class Catalog:
         if current is not None:
             touched += self.listings.remove(current, sort=not bulk)
             del self._by_id[article_id]
+            self.warned -= bool(current.warnings)
         if winner is not None:
             touched += self.listings.add(winner, sort=not bulk)
             self._by_id[article_id] = winner
+            self.warned += bool(winner.warnings)
         return touched
 
     def _collect_skipped(self) -> None:

@@ -23,6 +23,7 @@ class FileEntry:
     mtime: float = 0.0  # the file's modification time when read
     first_seen: float | None = None  # when the index first published this id (see Indexer): an undated article's date
     changed_at: float = 0.0  # when the index last saw these bytes change: the article page's Last-Modified
+    warnings: int = 0  # how many things the parser had to guess or could not use
 
     @property
     def publishable(self) -> bool:

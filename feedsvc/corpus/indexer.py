@@ -52,6 +52,7 @@ class Changes:
     synced: int = 0  # entries taken from the shared index, written there by another process
     seq: int = 0  # the shared index's change log, read or written up to here (0: no shared index)
     source_wide: bool = False  # a scan of the whole source, not of the files events named
+    newest_mtime: float | None = None  # the latest modification time of the files it took in
 
 
 def tick(previous: float | None, now: float) -> int:
@@ -153,7 +154,8 @@ class Indexer:
         store.set_clocks(self._move_clocks(touched))
         catalog.ready.set()
         self._report_skipped()
-        return Changes(parsed=len(todo), removed=len(gone), touched=touched)
+        return Changes(parsed=len(todo), removed=len(gone), touched=touched,
+                       newest_mtime=max((e.mtime for e in fresh), default=None))
 
     def _stamp(self, batch: list[Encoded], known: dict[str, FileEntry],
                first_load: bool) -> tuple[list[Encoded], dict[str, float]]:
@@ -282,7 +284,8 @@ class Indexer:
         note = json.loads(store.note(_SCAN_NOTE) or "{}")
         catalog.problem = note.get("problem")
         catalog.set_scan_skips(note.get("skips", {}))
-        changes = Changes(removed=len(gone), synced=len(fresh), touched=catalog.apply(fresh, gone))
+        changes = Changes(removed=len(gone), synced=len(fresh), touched=catalog.apply(fresh, gone),
+                          newest_mtime=max((e.mtime for e in fresh), default=None))
         catalog.set_clocks(store.clocks())  # after the entries: a clock never runs ahead of its bytes
         self._seq = changes.seq = seq
         return changes

@@ -119,7 +119,7 @@ def read_file(folder: str, name: str, size_cap: int, vocabulary: Vocabulary) -> 
     if article.category_slug in RESERVED_SLUGS:
         article = replace(article, category_slug=RESERVED_SLUGS[article.category_slug])
     entry = FileEntry(base.name, base.size, base.file_stamp, base.fingerprint, article.id, article.category,
-                      article.category_slug, published_at, mtime=info.st_mtime)
+                      article.category_slug, published_at, mtime=info.st_mtime, warnings=len(article.warnings))
     return entry, article
 
 

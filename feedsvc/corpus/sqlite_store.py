@@ -20,7 +20,7 @@ from feedsvc.corpus.store import STORE_ERRORS, Clocks, MemoryStore, Store, decod
 
 log = logging.getLogger(__name__)
 
-LAYOUT = "feedsvc-index-10"  # bump when the tables change
+LAYOUT = "feedsvc-index-11"  # bump when the tables change
 _CHANGES_KEPT = 200_000
 # SQLite's primary result codes that mean the file itself is bad (anything else, such as
 # SQLITE_BUSY or SQLITE_LOCKED from a worker writing at that moment, is not a reason to delete it).
@@ -44,7 +44,7 @@ def is_busy(exc: BaseException) -> bool:
     """Whether another connection holds the lock: worth waiting for, never a reason to give up the file."""
     return isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", 0) & 0xFF in (5, 6)
 _COLUMNS = ("name, size, file_stamp, fingerprint, id, category, category_slug, published_at, error, mtime,"
-            " first_seen, changed_at")
+            " first_seen, changed_at, warnings")
 
 
 def _parser_digest() -> str:
@@ -67,7 +67,8 @@ def _entry(values: tuple[object, ...]) -> FileEntry:
 
 def _values(entry: FileEntry) -> tuple[object, ...]:
     return (entry.name, entry.size, entry.file_stamp, entry.fingerprint, entry.id, entry.category,
-            entry.category_slug, entry.published_at, entry.error, entry.mtime, entry.first_seen, entry.changed_at)
+            entry.category_slug, entry.published_at, entry.error, entry.mtime, entry.first_seen, entry.changed_at,
+            entry.warnings)
 
 
 class SqliteStore:
@@ -139,7 +140,7 @@ class SqliteStore:
     def put(self, items: list[tuple[FileEntry, str | None]], seen: dict[str, float] | None = None) -> None:
         with self._transaction() as conn:
             conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", list((seen or {}).items()))
-            conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                              [_values(e) for e, _ in items])
             conn.executemany("INSERT OR REPLACE INTO bodies VALUES (?,?)",
                              [(e.name, record) for e, record in items if record is not None])
@@ -236,7 +237,7 @@ def _create_tables(conn: sqlite3.Connection) -> None:
     conn.execute(
         "CREATE TABLE files (name TEXT PRIMARY KEY, size INTEGER, file_stamp INTEGER, fingerprint INTEGER,"
         " id TEXT, category TEXT, category_slug TEXT, published_at REAL, error TEXT, mtime REAL,"
-        " first_seen REAL, changed_at REAL) WITHOUT ROWID"
+        " first_seen REAL, changed_at REAL, warnings INTEGER) WITHOUT ROWID"
     )
     # Kept when a file goes: an id that comes back keeps the date it was first published under.
     conn.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, first_seen REAL NOT NULL) WITHOUT ROWID")

@@ -63,7 +63,9 @@ class WebSubPinger:
     """Pings ``hubs`` for the feeds whose first page changed; counts what happened in :attr:`results`."""
 
     def __init__(self, hubs: tuple[str, ...], publisher: Publisher, base_url: str,
-                 is_watching: Callable[[], bool], post: Post = post_form):
+                 is_watching: Callable[[], bool], post: Post = post_form,
+                 on_result: Callable[[str], None] = lambda result: None):
+        self.on_result = on_result
         self.hubs = hubs
         self.publisher = publisher
         self.base_url = base_url
@@ -152,11 +154,14 @@ class WebSubPinger:
                 reason = f"HTTP {status}"
             if 200 <= status < 300:
                 self.results["ok"] += 1
+                self.on_result("ok")
                 log.info("WebSub: %s told %s changed (%s)", hub, topic, reason)
                 return
             if attempt < len(RETRIES):
                 self.results["retried"] += 1
+                self.on_result("retried")
         self.results["failed"] += 1
+        self.on_result("failed")
         log.warning("WebSub: %s was not told %s changed (%s, %d attempts)", hub, topic, reason, len(RETRIES) + 1)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import logging.config
 import os
 import ssl
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ from feedsvc.publishing.cache import DocumentCache
 from feedsvc.publishing.publisher import Publisher
 from feedsvc.publishing.site import Site
 from feedsvc.publishing.websub import WebSubPinger
+from feedsvc.web.logs import logging_config
 
 WARM_START_WAIT = 5.0  # seconds a worker booting on a warm parse index waits for its first refresh
 FORWARDED = ("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port")
@@ -88,7 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update({"BACKGROUND_LOAD": True, "CLOCK": time.time})
     if test_config:
         app.config.update(test_config)
-    _configure_logging()
+    _configure_logging(app.config["LOG_FORMAT"])
     _derive_config(app)
     hops = int(app.config["PROXY_HOPS"])
     if hops:
@@ -110,6 +111,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     for blueprint in (guard.bp, feeds.bp, pages.bp, health.bp):
         app.register_blueprint(blueprint)
+    if app.config["METRICS_TOKEN"]:
+        from feedsvc.web import metrics
+
+        metrics.enable(app)
     return app
 
 
@@ -185,6 +190,12 @@ def _build_service(app: Flask) -> Service:
     indexer = Indexer(catalog, coordinator, clock=config["CLOCK"], renderer=renderer_digest(config))
     reloader = Reloader(indexer, float(config["RELOAD_INTERVAL"]), (publisher.forget,),
                         rescan_interval=float(config["RESCAN_INTERVAL"]) or float("inf"))
+    on_ping: Any = lambda result: None  # noqa: E731
+    if config["METRICS_TOKEN"]:
+        from feedsvc.web import metrics
+
+        reloader.listeners.append(metrics.corpus_listener(catalog))
+        on_ping = metrics.websub_result
     if site.hubs and config["WEBSUB_PINGS"]:
         if not config["BASE_URL"]:
             log.warning("FEEDSVC_WEBSUB_HUBS is set but FEEDSVC_BASE_URL is empty: hubs fetch the feeds' self "
@@ -192,7 +203,7 @@ def _build_service(app: Flask) -> Service:
         else:
             reloader.listeners.append(WebSubPinger(
                 site.hubs, publisher, config["BASE_URL"],
-                lambda: reloader.scanning and catalog.store.persistent))
+                lambda: reloader.scanning and catalog.store.persistent, on_result=on_ping))
     if config["BACKGROUND_LOAD"]:
         reloader.start()  # bind at once, whatever the corpus size; 503 until ready
         if warm and catalog.store.persistent:
@@ -222,9 +233,8 @@ def _index_path(app: Flask, corpus: Path) -> Path | None:
     return Path(app.instance_path) / f"index-{digest}.sqlite3"
 
 
-def _configure_logging() -> None:
-    root = logging.getLogger()
-    if not root.handlers:
-        # Twelve-factor: the platform collects stdout.
-        logging.basicConfig(stream=sys.stdout, level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _configure_logging(log_format: str) -> None:
+    # Under gunicorn its logconfig_dict did this already; elsewhere (flask run, the test client,
+    # feedsvc build) the same configuration. Twelve-factor: the platform collects stdout.
+    if not logging.getLogger().handlers:
+        logging.config.dictConfig(logging_config(log_format))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
 from feedsvc.corpus.listings import ALL
-from flask import current_app
-
 from feedsvc.publishing.formats import NAMES
 from feedsvc.publishing.site import feed_path, with_query
 from feedsvc.web.guard import base_url, service

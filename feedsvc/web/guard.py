@@ -9,13 +9,14 @@ from werkzeug.routing import RequestRedirect
 
 from feedsvc.web.errors import NotReady, plain
 from feedsvc.web.hosts import BadHost, check_host, request_base_url
+from feedsvc.web.logs import REQUEST_ID, request_id_from
 from feedsvc.web.responses import security_headers
 
 bp = Blueprint("guard", __name__)
 
 MAX_URL = 2048
 # Endpoints that answer before the index is ready, and without a Host (an HTTP/1.0 health probe).
-ALWAYS_OPEN = frozenset({"static", "health.healthz"})
+ALWAYS_OPEN = frozenset({"static", "health.healthz", "metrics.metrics"})
 _KNOWN: dict[tuple[str, str], str] = {}  # (scheme, Host) already checked -> base URL: a poll skips the checks
 _KNOWN_MAX = 256
 BASE_URL_KEY = "feedsvc.base_url"
@@ -49,6 +50,7 @@ def _base_url() -> str:
 @bp.before_app_request
 def guard() -> Response | None:
     environ = request.environ
+    REQUEST_ID.set(request_id_from(environ.get("HTTP_X_REQUEST_ID")))
     if len(environ.get("RAW_URI") or request.full_path) > MAX_URL:
         return plain(414, f"URL longer than {MAX_URL} characters")
     query = environ.get("QUERY_STRING", "")
@@ -80,7 +82,13 @@ def guard() -> Response | None:
 @bp.after_app_request
 def harden(response: Response) -> Response:
     security_headers(response.headers)
+    response.headers["X-Request-ID"] = REQUEST_ID.get() or request_id_from(None)
     return response
+
+
+@bp.teardown_app_request
+def forget_request_id(_: BaseException | None) -> None:
+    REQUEST_ID.set("")  # the thread's next log lines (or its next request) are not this request's
 
 
 @bp.app_errorhandler(RequestRedirect)

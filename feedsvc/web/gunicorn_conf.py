@@ -1,7 +1,11 @@
 """gunicorn settings for the Procfile and `feedsvc serve`: a PaaS's $PORT and WEB_CONCURRENCY."""
 
 import os
+import shutil
 import sys
+import tempfile
+
+from feedsvc.web.logs import logging_config
 
 bind = [f"0.0.0.0:{os.environ.get('PORT', '8000')}"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -24,18 +28,10 @@ forwarder_headers = ""
 control_socket_disable = True
 accesslog = "-"
 errorlog = "-"
-# A PaaS collects stdout; gunicorn's own log goes there too.
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "root": {"level": "INFO", "handlers": ["console"]},
-    "loggers": {
-        name: {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": name}
-        for name in ("gunicorn.error", "gunicorn.access")
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "generic"}},
-    "formatters": {"generic": {"format": "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"}},
-}
+# A PaaS collects stdout; gunicorn's own log goes there too, text or JSON, with request ids.
+# (FEEDSVC_LOG_FORMAT is checked with the other settings in on_starting, which refuses a bad one.)
+logconfig_dict = logging_config(os.environ.get("FEEDSVC_LOG_FORMAT", "text").strip().lower())
+logger_class = "feedsvc.web.logs.AccessLogger"
 
 
 def post_worker_init(worker):
@@ -46,11 +42,30 @@ def post_worker_init(worker):
 
 
 def on_starting(server):
-    """Refuse a bad FEEDSVC_* setting in one line, before any worker boots."""
+    """Refuse a bad FEEDSVC_* setting in one line, before any worker boots; prepare /metrics."""
     from feedsvc.settings import SettingError, load
 
     try:
-        load()
+        config = load()
     except SettingError as exc:
         print(f"feedsvc: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
+    if config["METRICS_TOKEN"] and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # prometheus_client's multiprocess mode: each worker writes its metrics to files here and
+        # a scrape of any worker adds them all up. Set before any worker imports the library.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="feedsvc-metrics-")
+        server._feedsvc_metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges leave the sums (prometheus_client multiprocess mode)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    folder = getattr(server, "_feedsvc_metrics_dir", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
