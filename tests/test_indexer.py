@@ -36,6 +36,7 @@ class Repo:
     def __len__(self):
         return len(self.catalog)
 
+SEED_000_AUTHORS = ("author:thanh-tung", "author:thanh-thai")  # the byline of 000_904bb3c4e8a3bd42
 UNDATED = "BAI VIET KHONG CO NGAY\n\n(kontumtv.vn) – Nông dân thu hoạch cà phê.\n\nNgọc Ánh\n"
 NEW = " date 2024-01-02 Kinh tế Bài mới về cà phê\n\n(kontumtv.vn) – Sáng 2/1, nông dân thu hoạch cà phê.\n\nNgọc Ánh\n"
 
@@ -176,14 +177,14 @@ def test_refresh_folds_in_additions_edits_and_removals_only(repo, corpus):
     versions = {slug: repo.version(slug) for slug, _, _ in repo.categories()}
     (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
     changes = repo.refresh()
-    assert changes.parsed == 1 and changes.touched == {ALL, "kinh-te"}
+    assert changes.parsed == 1 and changes.touched == {ALL, "kinh-te", "author:ngoc-anh"}
     assert repo.page("kinh-te", 1)[0][0].id == "200_new"
     assert repo.version("y-te") == versions["y-te"] and repo.version("kinh-te") != versions["kinh-te"]
 
     (corpus / "200_new.txt").write_text(NEW.replace("Kinh tế", "Y tế"), encoding="utf-8")
     os.utime(corpus / "200_new.txt", ns=(1, 1))
     changes = repo.refresh()
-    assert changes.parsed == 1 and changes.touched == {ALL, "kinh-te", "y-te"}
+    assert changes.parsed == 1 and changes.touched == {ALL, "kinh-te", "y-te", "author:ngoc-anh"}
     assert repo.version("kinh-te") == versions["kinh-te"]  # back to exactly what it was
 
     (corpus / "200_new.txt").unlink()
@@ -341,7 +342,7 @@ def test_a_worker_that_does_not_scan_follows_the_one_that_does(corpus, tmp_path)
     scanner.refresh()
     changes = follower.sync()
     assert changes.synced == 1 and changes.removed == 1
-    assert changes.touched == {ALL, "kinh-te", "thoi-su-chinh-tri"}
+    assert changes.touched == {ALL, "kinh-te", "thoi-su-chinh-tri", *SEED_000_AUTHORS, "author:ngoc-anh"}
     assert follower.version() == scanner.version() and follower.categories() == scanner.categories()
     assert follower.get("200_new") == scanner.get("200_new")
     assert follower.skipped == scanner.skipped and "link.txt" in follower.skipped
@@ -358,14 +359,15 @@ def test_a_follower_behind_a_trimmed_change_log_compares_every_row(corpus, tmp_p
     (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
     (corpus / "000_904bb3c4e8a3bd42.txt").unlink()
     scanner.refresh()
-    assert follower.sync().touched == {ALL, "kinh-te", "thoi-su-chinh-tri"}
+    assert follower.sync().touched == {ALL, "kinh-te", "thoi-su-chinh-tri", *SEED_000_AUTHORS, "author:ngoc-anh"}
     assert follower.version() == scanner.version()
 
 
 def _open_and_write(path: str, name: str) -> None:
     from feedsvc.corpus.entry import FileEntry
+    from feedsvc.corpus.store import Parsed
 
-    open_store(path).put([(FileEntry(name, 1, 1, 1), None)])
+    open_store(path).put([Parsed(FileEntry(name, 1, 1, 1), None)])
 
 
 def test_workers_opening_a_new_index_at_once_share_one_file(tmp_path):

@@ -38,7 +38,7 @@ def test_metrics_add_up_every_worker_and_need_the_token(corpus, tmp_path):
         before = metrics(server)
         etag = None
         for n in range(40):  # fresh connections: both workers answer some
-            status, headers, _ = server.get("/feeds/all.rss", {"If-None-Match": etag} if etag and n % 2 else {})
+            _, headers, _ = server.get("/feeds/all.rss", {"If-None-Match": etag} if etag and n % 2 else {})
             etag = headers["ETag"]
         for _ in range(5):
             server.get("/articles/no-such-article")

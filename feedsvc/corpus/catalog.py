@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 import threading
+import unicodedata
 from bisect import insort
 from dataclasses import replace
 from datetime import datetime
 
 from feedsvc.articles import Article
 from feedsvc.articles.dates import VN_TZ
+from feedsvc.corpus import search
 from feedsvc.corpus.entry import FileEntry
-from feedsvc.corpus.listings import ALL, Listings, section_slug
+from feedsvc.corpus.listings import ALL, AUTHOR, Listings, section_slug
 from feedsvc.corpus.source import Source
 from feedsvc.corpus.store import STORE_ERRORS, Clocks, Store
 
@@ -28,10 +30,11 @@ class UnknownArticle(LookupError):
 
 
 class UnknownCategory(LookupError):
-    """No article is filed under this category slug."""
+    """No article is filed under this listing's slug (a section's, or an author's)."""
 
     def __init__(self, slug: str):
-        super().__init__(f"no category {slug!r}")
+        what = f"author {slug[len(AUTHOR):]!r}" if slug.startswith(AUTHOR) else f"category {slug!r}"
+        super().__init__(f"no {what}")
         self.slug = slug
 
 
@@ -79,6 +82,11 @@ class Catalog:
         found = self.clocks.get(key)
         return found[1] if found else None
 
+    def authors(self) -> list[tuple[str, str, int]]:
+        """(slug, name, article count) of every author, by name."""
+        with self._lock:
+            return self.listings.authors()
+
     def categories(self) -> list[tuple[str, str, int]]:
         """(slug, name, article count) of every section listing, by name; articles without a section last."""
         with self._lock:
@@ -120,6 +128,27 @@ class Catalog:
     def listing_of(self, article_id: str) -> str:
         """The slug of the section listing an article appears in."""
         return section_slug(self.entry_of(article_id))
+
+    def search(self, query: str, limit: int, page: int = 1) -> tuple[list[Article], int]:
+        """Articles whose title, authors or body hold every word of ``query``, case and diacritics
+        aside, newest first; among equally new ones, those that match the accents exactly first."""
+        terms = search.query_terms(query)
+        try:
+            names, total = self.store.search(terms, limit, (page - 1) * limit)
+        except STORE_ERRORS as exc:  # the next refresh mends the store; until then, nothing found
+            self.store_error = exc
+            return [], 0
+        with self._lock:
+            entries = [e for e in map(self._entries.get, names)
+                       if e is not None and e.publishable and self._by_id.get(e.id or "") is e]
+        articles = self._published(entries)
+        wanted = unicodedata.normalize("NFC", query).casefold().strip()
+
+        def exact(article: Article) -> bool:
+            return wanted in " ".join((article.title, *article.authors, *article.body)).casefold()
+
+        dates = {e.id: e.date for e in entries}
+        return sorted(articles, key=lambda a: (-dates[a.id], not exact(a))), total
 
     def entry_of(self, article_id: str) -> FileEntry:
         """The published entry of an id, or :class:`UnknownArticle`."""

@@ -24,6 +24,7 @@ class FileEntry:
     first_seen: float | None = None  # when the index first published this id (see Indexer): an undated article's date
     changed_at: float = 0.0  # when the index last saw these bytes change: the article page's Last-Modified
     warnings: int = 0  # how many things the parser had to guess or could not use
+    authors: tuple[str, ...] = ()  # as the byline names them: each has a listing of their own
 
     @property
     def publishable(self) -> bool:

@@ -25,9 +25,8 @@ from feedsvc.corpus.catalog import Catalog, listing_clock
 from feedsvc.corpus.coordination import Coordinator
 from feedsvc.corpus.entry import FileEntry
 from feedsvc.corpus.helpers import Helper, default_workers, map_in_helpers
-from feedsvc.corpus.source import Encoded
 from feedsvc.corpus.sqlite_store import open_store
-from feedsvc.corpus.store import STORE_ERRORS, Clocks, MemoryStore, Store
+from feedsvc.corpus.store import STORE_ERRORS, Clocks, MemoryStore, Parsed, Store
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +145,7 @@ class Indexer:
         for batch in self._parse(todo):
             stamped, new_ids = self._stamp(batch, known, first_load)
             store.put(stamped, new_ids)  # batch by batch, while the helpers parse the next ones
-            fresh += [entry for entry, _ in stamped]
+            fresh += [item.entry for item in stamped]
         if store.persistent:  # for the workers that sync (a note that did not change is not written)
             store.set_note(_SCAN_NOTE, json.dumps({"skips": scan_skips, "problem": catalog.problem}, sort_keys=True))
         catalog.set_scan_skips(scan_skips)
@@ -157,15 +156,15 @@ class Indexer:
         return Changes(parsed=len(todo), removed=len(gone), touched=touched,
                        newest_mtime=max((e.mtime for e in fresh), default=None))
 
-    def _stamp(self, batch: list[Encoded], known: dict[str, FileEntry],
-               first_load: bool) -> tuple[list[Encoded], dict[str, float]]:
+    def _stamp(self, batch: list[Parsed], known: dict[str, FileEntry],
+               first_load: bool) -> tuple[list[Parsed], dict[str, float]]:
         """Each parsed entry with its first-seen and changed-at times; the first-seen times of new ids."""
         now = self.clock()
-        ids = [entry.id for entry, _ in batch if entry.id]
+        ids = [item.entry.id for item in batch if item.entry.id]
         seen = self.catalog.store.seen(ids) if ids else {}
         new_ids: dict[str, float] = {}
-        stamped: list[Encoded] = []
-        for entry, record in batch:
+        stamped: list[Parsed] = []
+        for entry, record, words in batch:
             old = known.get(entry.name)
             changed_at = old.changed_at if old and old.fingerprint == entry.fingerprint else tick(
                 old.changed_at if old else None, now)
@@ -174,7 +173,7 @@ class Indexer:
                 first_seen = seen.get(entry.id) or new_ids.get(entry.id)
                 if first_seen is None:
                     first_seen = new_ids[entry.id] = self._first_seen(entry, now, first_load)
-            stamped.append((replace(entry, first_seen=first_seen, changed_at=changed_at), record))
+            stamped.append(Parsed(replace(entry, first_seen=first_seen, changed_at=changed_at), record, words))
         return stamped, new_ids
 
     @staticmethod
@@ -247,7 +246,7 @@ class Indexer:
         skips = {name: why for name, why in self.catalog.scan_skips.items() if name not in names}
         return seen, {**skips, **listing.skipped}
 
-    def _parse(self, names: list[str]) -> Iterator[list[Encoded]]:
+    def _parse(self, names: list[str]) -> Iterator[list[Parsed]]:
         """Batches of (entry, encoded article), in the order of ``names``."""
         reader = self.catalog.source.batch_reader()
         jobs = [names[i : i + BATCH] for i in range(0, len(names), BATCH)]

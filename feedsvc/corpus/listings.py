@@ -1,12 +1,14 @@
-"""Ordered listings of articles: the whole site, one per section and one for articles without a
-section, newest first, each with a version."""
+"""Ordered listings of articles: the whole site, one per section (and one for articles without a
+section), one per author, newest first, each with a version."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import NamedTuple
 
+from feedsvc.articles.text import slugify
 from feedsvc.corpus.entry import FileEntry
 
 ALL = ""  # the key of the whole-site listing
@@ -16,6 +18,7 @@ NO_SECTION = "chua-phan-loai"
 NO_SECTION_NAME = "Chưa phân loại"  # WordPress's Vietnamese for "Uncategorized"
 # Section slugs that would collide with another route or listing, and what they become.
 RESERVED_SLUGS = {"": "chuyen-muc", "all": "chuyen-muc-all"}
+AUTHOR = "author:"  # an author's listing key is this and the author's slug: never a section's slug
 
 
 class ListingKey(NamedTuple):
@@ -34,9 +37,24 @@ def section_slug(entry: FileEntry) -> str:
     return entry.category_slug or NO_SECTION
 
 
-def slugs_of(entry: FileEntry) -> tuple[str, str]:
-    """The listings an article appears in: the site's and its section's."""
-    return ALL, section_slug(entry)
+@lru_cache(maxsize=1 << 14)
+def author_key(name: str) -> str | None:
+    """The listing key of an author's name ('Hồng Hạnh' -> 'author:hong-hanh'), None if it has no letters."""
+    slug = slugify(name)
+    return AUTHOR + slug if slug else None
+
+
+def author_keys(entry: FileEntry) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(key for name in entry.authors if (key := author_key(name)) is not None))
+
+
+def slugs_of(entry: FileEntry) -> tuple[str, ...]:
+    """The listings an article appears in: the site's, its section's and each author's."""
+    return (ALL, section_slug(entry), *author_keys(entry))
+
+
+def is_author(key: str) -> bool:
+    return key.startswith(AUTHOR)
 
 
 class Listings:
@@ -53,17 +71,23 @@ class Listings:
 
     def add(self, entry: FileEntry, *, sort: bool = True) -> tuple[str, ...]:
         """Put a published article in its listings (``sort=False``: :meth:`rebuild` follows); their slugs."""
-        key = listing_key(entry)  # one tuple, shared by both listings
+        key = listing_key(entry)  # one tuple, shared by every listing it is in
         slugs = slugs_of(entry)
         for slug in slugs:
             if slug not in self.keys:
                 self.keys[slug] = []
-                self.names[slug] = entry.category or NO_SECTION_NAME
+                self.names[slug] = self._name(slug, entry)
             if sort:
                 insort(self.keys[slug], key)
             xor, count = self._versions.get(slug, (0, 0))
             self._versions[slug] = (xor ^ entry.fingerprint, count + 1)
         return slugs
+
+    @staticmethod
+    def _name(slug: str, entry: FileEntry) -> str:
+        if is_author(slug):
+            return next(name for name in entry.authors if author_key(name) == slug)
+        return entry.category or NO_SECTION_NAME
 
     def remove(self, entry: FileEntry, *, sort: bool = True) -> tuple[str, ...]:
         """Take a published article out of its listings; their slugs."""
@@ -87,9 +111,10 @@ class Listings:
             key = listing_key(entry)
             if everything is not None:
                 everything.append(key)
-            section = fresh.get(section_slug(entry))
-            if section is not None:
-                section.append(key)
+            for slug in slugs_of(entry)[1:]:
+                listing = fresh.get(slug)
+                if listing is not None:
+                    listing.append(key)
         for slug, listing in fresh.items():
             listing.sort()
             if listing or slug == ALL:
@@ -122,5 +147,12 @@ class Listings:
 
     def sections(self) -> list[tuple[str, str, int]]:
         """(slug, name, article count) of every section, by name; the no-section listing last."""
-        found = [(slug, self.names[slug], len(keys)) for slug, keys in self.keys.items() if slug != ALL]
+        found = [(slug, self.names[slug], len(keys)) for slug, keys in self.keys.items()
+                 if slug != ALL and not is_author(slug)]
         return sorted(found, key=lambda item: (item[0] == NO_SECTION, item[1].casefold(), item[0]))
+
+    def authors(self) -> list[tuple[str, str, int]]:
+        """(slug without the prefix, name, article count) of every author, by name."""
+        found = [(slug[len(AUTHOR):], self.names[slug], len(keys)) for slug, keys in self.keys.items()
+                 if is_author(slug)]
+        return sorted(found, key=lambda item: (item[1].casefold(), item[0]))

@@ -16,7 +16,8 @@ from feedsvc.articles import Article, ArticleParseError, parse_article
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.corpus.entry import FileEntry
 from feedsvc.corpus.listings import RESERVED_SLUGS
-from feedsvc.corpus.store import encode
+from feedsvc.corpus.search import words_of
+from feedsvc.corpus.store import Parsed, encode
 
 log = logging.getLogger(__name__)
 # O_NOFOLLOW: a symlink swapped in after the scan is still not followed. O_NONBLOCK: a FIFO
@@ -24,7 +25,6 @@ log = logging.getLogger(__name__)
 # the scan until a writer comes; on a regular file it changes nothing.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
-Encoded = tuple[FileEntry, "str | None"]  # an entry and its article as the store keeps it (None: no article)
 
 
 class Listing(NamedTuple):
@@ -49,7 +49,7 @@ class Source(Protocol):
 
     def read(self, name: str) -> tuple[FileEntry, Article | None]: ...
 
-    def batch_reader(self) -> Callable[[list[str]], list[Encoded]]:
+    def batch_reader(self) -> Callable[[list[str]], list[Parsed]]:
         """A picklable function that reads many names, for a helper process."""
         ...
 
@@ -85,7 +85,7 @@ class FolderSource:
     def read(self, name: str) -> tuple[FileEntry, Article | None]:
         return read_file(self.location, name, self.max_file_bytes, self.vocabulary)
 
-    def batch_reader(self) -> Callable[[list[str]], list[Encoded]]:
+    def batch_reader(self) -> Callable[[list[str]], list[Parsed]]:
         return partial(read_batch, self.location, self.max_file_bytes, self.vocabulary.names)
 
 
@@ -119,20 +119,25 @@ def read_file(folder: str, name: str, size_cap: int, vocabulary: Vocabulary) -> 
     if article.category_slug in RESERVED_SLUGS:
         article = replace(article, category_slug=RESERVED_SLUGS[article.category_slug])
     entry = FileEntry(base.name, base.size, base.file_stamp, base.fingerprint, article.id, article.category,
-                      article.category_slug, published_at, mtime=info.st_mtime, warnings=len(article.warnings))
+                      article.category_slug, published_at, mtime=info.st_mtime, warnings=len(article.warnings),
+                      authors=article.authors)
     return entry, article
 
 
-def read_batch(folder: str, size_cap: int, categories: tuple[str, ...], names: list[str]) -> list[Encoded]:
-    """:func:`read_file` for many names, articles encoded for the store (cheap to send between processes)."""
+def read_batch(folder: str, size_cap: int, categories: tuple[str, ...], names: list[str]) -> list[Parsed]:
+    """:func:`read_file` for many names, articles encoded for the store and folded for search (cheap to
+    send between processes, and done by the helpers in parallel)."""
     vocabulary = Vocabulary(categories)
-    found: list[Encoded] = []
+    found: list[Parsed] = []
     for name in names:
         entry, article = read_file(folder, name, size_cap, vocabulary)
+        if article is None:
+            found.append(Parsed(entry, None))
+            continue
         try:
-            found.append((entry, encode(article) if article is not None else None))
+            found.append(Parsed(entry, encode(article), words_of(article)))
         except (TypeError, ValueError) as exc:  # not JSON-able: the boundary again
-            found.append((entry.skipped(f"cannot store the article ({exc})"[:300]), None))
+            found.append(Parsed(entry.skipped(f"cannot store the article ({exc})"[:300]), None))
     return found
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import sqlite3
@@ -14,13 +15,14 @@ from importlib import resources
 from pathlib import Path
 
 from feedsvc.articles import Article
+from feedsvc.corpus import search
 from feedsvc.corpus.coordination import Coordinator
 from feedsvc.corpus.entry import FileEntry
-from feedsvc.corpus.store import STORE_ERRORS, Clocks, MemoryStore, Store, decode
+from feedsvc.corpus.store import STORE_ERRORS, Clocks, MemoryStore, Parsed, Store, decode
 
 log = logging.getLogger(__name__)
 
-LAYOUT = "feedsvc-index-11"  # bump when the tables change
+LAYOUT = "feedsvc-index-13"  # bump when the tables change
 _CHANGES_KEPT = 200_000
 # SQLite's primary result codes that mean the file itself is bad (anything else, such as
 # SQLITE_BUSY or SQLITE_LOCKED from a worker writing at that moment, is not a reason to delete it).
@@ -44,7 +46,7 @@ def is_busy(exc: BaseException) -> bool:
     """Whether another connection holds the lock: worth waiting for, never a reason to give up the file."""
     return isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", 0) & 0xFF in (5, 6)
 _COLUMNS = ("name, size, file_stamp, fingerprint, id, category, category_slug, published_at, error, mtime,"
-            " first_seen, changed_at, warnings")
+            " first_seen, changed_at, warnings, authors")
 
 
 def _parser_digest() -> str:
@@ -62,13 +64,15 @@ SCHEMA = f"{LAYOUT}:{_parser_digest()}"
 
 
 def _entry(values: tuple[object, ...]) -> FileEntry:
-    return FileEntry(*values)  # type: ignore[arg-type]  # the columns are the fields, in order
+    *fields, authors = values
+    # The columns are the fields, in order; authors are stored as a JSON list.
+    return FileEntry(*fields, authors=tuple(json.loads(authors)) if authors else ())  # type: ignore[arg-type, misc]
 
 
 def _values(entry: FileEntry) -> tuple[object, ...]:
     return (entry.name, entry.size, entry.file_stamp, entry.fingerprint, entry.id, entry.category,
             entry.category_slug, entry.published_at, entry.error, entry.mtime, entry.first_seen, entry.changed_at,
-            entry.warnings)
+            entry.warnings, json.dumps(entry.authors, ensure_ascii=False) if entry.authors else None)
 
 
 class SqliteStore:
@@ -137,15 +141,20 @@ class SqliteStore:
     def rows(self) -> list[FileEntry]:
         return [_entry(values) for values in self._connect().execute(f"SELECT {_COLUMNS} FROM files")]
 
-    def put(self, items: list[tuple[FileEntry, str | None]], seen: dict[str, float] | None = None) -> None:
+    def put(self, items: list[Parsed], seen: dict[str, float] | None = None) -> None:
         with self._transaction() as conn:
+            # The search index first, while the bodies it was made from are still the old ones.
+            search.remove(conn, [item.entry.name for item in items], lambda names: self._old_words(conn, names))
+            search.add(conn, [(item.entry.name, item.entry.date, item.words) for item in items
+                              if item.words is not None and item.entry.publishable])
             conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", list((seen or {}).items()))
-            conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             [_values(e) for e, _ in items])
+            conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                             [_values(e) for e, _, _ in items])
             conn.executemany("INSERT OR REPLACE INTO bodies VALUES (?,?)",
-                             [(e.name, record) for e, record in items if record is not None])
-            conn.executemany("DELETE FROM bodies WHERE name = ?", [(e.name,) for e, record in items if record is None])
-            _log_changes(conn, [e.name for e, _ in items])
+                             [(e.name, record) for e, record, _ in items if record is not None])
+            conn.executemany("DELETE FROM bodies WHERE name = ?",
+                             [(e.name,) for e, record, _ in items if record is None])
+            _log_changes(conn, [e.name for e, _, _ in items])
 
     def seen(self, ids: list[str]) -> dict[str, float]:
         found: dict[str, float] = {}
@@ -170,6 +179,7 @@ class SqliteStore:
 
     def delete(self, entries: list[FileEntry]) -> None:
         with self._transaction() as conn:
+            search.remove(conn, [e.name for e in entries], lambda names: self._old_words(conn, names))
             names = [(e.name,) for e in entries]
             conn.executemany("DELETE FROM files WHERE name = ?", names)
             conn.executemany("DELETE FROM bodies WHERE name = ?", names)
@@ -205,6 +215,19 @@ class SqliteStore:
         found = self._connect().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return found[0] if found else None
 
+    @staticmethod
+    def _old_words(conn: sqlite3.Connection, names: list[str]) -> dict[str, search.Words]:
+        found = {}
+        for start in range(0, len(names), 500):
+            chunk = names[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for name, raw in conn.execute(f"SELECT name, article FROM bodies WHERE name IN ({marks})", chunk):
+                found[name] = search.words_of(decode(raw))
+        return found
+
+    def search(self, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
+        return search.find(self._connect(), terms, limit, offset)
+
     def generation(self) -> int:
         # PRAGMA data_version moves when another connection commits: a poll costs microseconds.
         return int(self._connect().execute("PRAGMA data_version").fetchone()[0])
@@ -232,12 +255,13 @@ class SqliteStore:
 
 
 def _create_tables(conn: sqlite3.Connection) -> None:
-    for table in ("files", "bodies", "changes", "seen", "clocks", "acks"):
+    for table in ("files", "bodies", "changes", "seen", "clocks", "acks", "search", "search_docs"):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
+    search.create(conn)
     conn.execute(
         "CREATE TABLE files (name TEXT PRIMARY KEY, size INTEGER, file_stamp INTEGER, fingerprint INTEGER,"
         " id TEXT, category TEXT, category_slug TEXT, published_at REAL, error TEXT, mtime REAL,"
-        " first_seen REAL, changed_at REAL, warnings INTEGER) WITHOUT ROWID"
+        " first_seen REAL, changed_at REAL, warnings INTEGER, authors TEXT) WITHOUT ROWID"
     )
     # Kept when a file goes: an id that comes back keeps the date it was first published under.
     conn.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, first_seen REAL NOT NULL) WITHOUT ROWID")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from feedsvc.articles import Article
+from feedsvc.corpus import search
 from feedsvc.corpus.entry import FileEntry
 
 # What a failing store raises: the indexer then reopens or replaces it.
@@ -16,6 +18,15 @@ STORE_ERRORS = (sqlite3.Error, OSError)
 # key -> (version, modified): when each versioned thing (a listing, the renderer) last changed,
 # in whole seconds. See Indexer for how they move.
 Clocks = dict[str, tuple[str, int]]
+
+
+class Parsed(NamedTuple):
+    """A file as read: its entry, its article as :func:`encode` made it (None: no article), and the
+    words it is found by (see corpus.search)."""
+
+    entry: FileEntry
+    record: str | None
+    words: search.Words | None = None
 
 
 class Store(Protocol):
@@ -31,9 +42,11 @@ class Store(Protocol):
 
     def rows(self) -> list[FileEntry]: ...
 
-    def put(self, items: list[tuple[FileEntry, str | None]], seen: dict[str, float] | None = None) -> None:
-        """Store entries with their article as :func:`encode` made it (None: no article), and the
-        first-seen times of ids new to the index."""
+    def put(self, items: list[Parsed], seen: dict[str, float] | None = None) -> None:
+        """Store files as read, and the first-seen times of ids new to the index."""
+
+    def search(self, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
+        """File names of the articles with every folded term, newest first, and how many in all."""
 
     def seen(self, ids: list[str]) -> dict[str, float]:
         """When each of these ids was first published (ids never seen are missing)."""
@@ -112,14 +125,22 @@ class MemoryStore:
         self._notes: dict[str, str] = {}
         self._seen: dict[str, float] = {}
         self._clocks: Clocks = {}
+        # The search index in memory too: the same SQL on a private in-memory database.
+        self._search = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self._search_lock = threading.Lock()
+        search.create(self._search)
 
     def rows(self) -> list[FileEntry]:
         return list(self._rows.values())
 
-    def put(self, items: list[tuple[FileEntry, str | None]], seen: dict[str, float] | None = None) -> None:
+    def put(self, items: list[Parsed], seen: dict[str, float] | None = None) -> None:
         for article_id, moment in (seen or {}).items():
             self._seen.setdefault(article_id, moment)
-        for entry, record in items:
+        with self._search_lock:
+            search.remove(self._search, [item.entry.name for item in items], self._old_words)
+            search.add(self._search, [(item.entry.name, item.entry.date, item.words) for item in items
+                                      if item.words is not None and item.entry.publishable])
+        for entry, record, _ in items:
             self._rows[entry.name] = entry
             if record is None:
                 self._articles.pop(entry.name, None)
@@ -136,9 +157,18 @@ class MemoryStore:
         self._clocks.update(clocks)
 
     def delete(self, entries: list[FileEntry]) -> None:
+        with self._search_lock:
+            search.remove(self._search, [entry.name for entry in entries], self._old_words)
         for entry in entries:
             self._rows.pop(entry.name, None)
             self._articles.pop(entry.name, None)
+
+    def _old_words(self, names: list[str]) -> dict[str, search.Words]:
+        return {name: search.words_of(decode(self._articles[name])) for name in names if name in self._articles}
+
+    def search(self, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
+        with self._search_lock:
+            return search.find(self._search, terms, limit, offset)
 
     def articles(self, names: list[str]) -> dict[str, Article]:
         return {n: decode(self._articles[n]) for n in names if n in self._articles}

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from feedsvc.articles import Article
 from feedsvc.articles.dates import VN_TZ
+from feedsvc.articles.text import fold
 from feedsvc.corpus.catalog import Catalog
 from feedsvc.corpus.indexer import RENDERER, Changes
-from feedsvc.corpus.listings import ALL
+from feedsvc.corpus.listings import ALL, is_author
 from feedsvc.publishing.cache import Document, DocumentCache, make_document
 from feedsvc.publishing.formats import FORMATS, opml
 from feedsvc.publishing.formats.page import FeedPage
 from feedsvc.publishing.paging import check_page
-from feedsvc.publishing.site import Site, article_path, category_path, feed_path, with_query
+from feedsvc.publishing.site import Site, article_path, category_path, feed_path, search_path, with_query
+
+Select = Callable[[int, int], tuple[list[Article], int]]  # (limit, page) -> (articles, total)
+ICONS = ("/static/icon-64.png", "/static/icon-144.png", "/static/icon-512.png")  # made by deploy/make_icons.py
 
 
 class Publisher:
@@ -39,36 +45,62 @@ class Publisher:
         changed = int(self.catalog.entry_of(article_id).changed_at) or None
         return _latest(changed, self.catalog.clock(RENDERER))
 
-    # -- documents ---------------------------------------------------------------
+    # -- feeds -------------------------------------------------------------------
+
+    def title(self, slug: str) -> str:
+        """A listing's feed title (UnknownCategory for no such listing)."""
+        if slug == ALL:
+            return self.site.title
+        name = self.catalog.category_name(slug)
+        return f"Bài viết của {name} – {self.site.title}" if is_author(slug) else f"{name} – {self.site.title}"
 
     def feed(self, base_url: str, slug: str, fmt: str, *, limit: int | None = None,
              page: int | None = None) -> Document:
-        """One page of a feed. ``limit``/``page`` are as the client gave them (None: absent)."""
-        title = self.site.title if slug == ALL else f"{self.catalog.category_name(slug)} – {self.site.title}"
-        version = self.catalog.version(slug)
-        key = ("feed", base_url, slug, fmt, limit, page, version)
-        return self.cache.get(key, lambda: self._render(base_url, slug, fmt, limit, page, title), frozenset({slug}))
+        """One page of a listing's feed. ``limit``/``page`` are as the client gave them (None: absent)."""
+        title = self.title(slug)
+        key = ("feed", base_url, slug, fmt, limit, page, self.catalog.version(slug))
 
-    def _render(self, base_url: str, slug: str, fmt: str, limit: int | None, page: int | None,
-                title: str) -> Document:
+        def render() -> Document:
+            select: Select = lambda size, number: self.catalog.page(slug, size, number)  # noqa: E731
+            return self._render(base_url, fmt, limit, page, select, feed_id=self.site.feed_id(slug), title=title,
+                                path=feed_path(slug, fmt), home=category_path(slug),
+                                changed=self.catalog.modified(slug))
+
+        return self.cache.get(key, render, frozenset({slug}))
+
+    def search_feed(self, base_url: str, query: str, fmt: str, *, limit: int | None = None,
+                    page: int | None = None) -> Document:
+        """One page of the results of a search, as a feed a reader can keep (a saved search)."""
+        key = ("search", base_url, query, fmt, limit, page, self.catalog.version(ALL))
+
+        def render() -> Document:
+            select: Select = lambda size, number: self.catalog.search(query, size, number)  # noqa: E731
+            terms = "+".join(fold(query).split())
+            return self._render(base_url, fmt, limit, page, select, feed_id=self.site.feed_id(f"search:{terms}"),
+                                title=f"Tìm kiếm “{query}” – {self.site.title}", path=search_path(fmt),
+                                home=with_query(search_path(), q=query), changed=self.catalog.modified(ALL), q=query)
+
+        # Every search shows the whole site: any change may change its results.
+        return self.cache.get(key, render, frozenset({ALL}))
+
+    def _render(self, base_url: str, fmt: str, limit: int | None, page: int | None, select: Select, *,
+                feed_id: str, title: str, path: str, home: str, changed: int | None, q: str | None = None) -> Document:
         size = limit or self.site.default_limit
         number = page or 1
-        articles, total = self.catalog.page(slug, size, number)
+        articles, total = select(size, number)
         last = check_page(number, total, size)
-        path = feed_path(slug, fmt)
         keep = limit if limit not in (None, self.site.default_limit) else None
 
         def link(n: int) -> str:
-            return base_url + with_query(path, keep, n if n > 1 else None)
+            return base_url + with_query(path, keep, n if n > 1 else None, q=q)
 
         paged = last > 1
-        listing_changed = self.catalog.modified(slug)
         feed_page = FeedPage(
-            feed_id=self.site.feed_id(slug),
+            feed_id=feed_id,
             title=title,
             description=self.site.description,
-            home_url=base_url + category_path(slug),
-            self_url=base_url + with_query(path, limit, page),
+            home_url=base_url + home,
+            self_url=base_url + with_query(path, limit, page, q=q),
             articles=tuple(articles),
             article_url=lambda article_id: base_url + article_path(article_id),
             entry_id=self.site.entry_id,
@@ -78,11 +110,14 @@ class Publisher:
             previous_url=link(number - 1) if paged and number > 1 else None,
             ttl_minutes=max(1, self.site.max_age // 60),
             # An empty feed is updated when its listing last changed (RFC 4287 requires a date).
-            updated=datetime.fromtimestamp(listing_changed or 0, tz=VN_TZ) if not articles else None,
+            updated=datetime.fromtimestamp(changed or 0, tz=VN_TZ) if not articles else None,
             hubs=self.site.hubs,
+            icon_url=base_url + ICONS[0], logo_url=base_url + ICONS[1], large_icon_url=base_url + ICONS[2],
         )
         form = FORMATS[fmt]
         return make_document(form.render(feed_page), form.media_type)
+
+    # -- the OPML list -------------------------------------------------------------
 
     def opml(self, base_url: str, fmt: str = "rss") -> Document:
         """OPML 2.0 list of every section's feed in one format: together they hold every article

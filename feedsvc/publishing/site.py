@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from feedsvc.corpus.listings import ALL
+from feedsvc.corpus.listings import ALL, AUTHOR
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,9 @@ class Site:
 
 
 def feed_path(slug: str, fmt: str) -> str:
+    """/feeds/all.rss, /feeds/<section>.rss, /feeds/authors/<author>.rss."""
+    if slug.startswith(AUTHOR):
+        return f"/feeds/authors/{slug[len(AUTHOR):]}.{fmt}"
     return f"/feeds/{slug or 'all'}.{fmt}"
 
 
@@ -36,10 +39,19 @@ def article_path(article_id: str) -> str:
 
 
 def category_path(slug: str) -> str:
-    return "/categories/" + slug if slug != ALL else "/"
+    """The HTML page of a listing: /, /categories/<section>, /authors/<author>."""
+    if slug == ALL:
+        return "/"
+    if slug.startswith(AUTHOR):
+        return "/authors/" + slug[len(AUTHOR):]
+    return "/categories/" + slug
 
 
-def with_query(path: str, limit: int | None = None, page: int | None = None) -> str:
-    """A path with the paging parameters in canonical order, only those given."""
-    query = urlencode([(k, v) for k, v in (("limit", limit), ("page", page)) if v is not None])
+def search_path(fmt: str | None = None) -> str:
+    return f"/search.{fmt}" if fmt else "/search"
+
+
+def with_query(path: str, limit: int | None = None, page: int | None = None, q: str | None = None) -> str:
+    """A path with its parameters in canonical order (q, limit, page), only those given."""
+    query = urlencode([(k, v) for k, v in (("q", q), ("limit", limit), ("page", page)) if v is not None])
     return f"{path}?{query}" if query else path

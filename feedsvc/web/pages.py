@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template, send_from_directory
 
 from feedsvc.corpus.catalog import SEEN
-from feedsvc.corpus.listings import ALL
+from feedsvc.corpus.listings import ALL, AUTHOR, author_key
 from feedsvc.publishing.cache import make_document
 from feedsvc.publishing.formats import FORMATS
 from feedsvc.publishing.paging import check_page
-from feedsvc.publishing.site import article_path, category_path, feed_path
-from feedsvc.web.guard import service
+from feedsvc.publishing.site import article_path, category_path, feed_path, search_path, with_query
+from feedsvc.web.feeds import search_query
+from feedsvc.web.guard import base_url, service
 from feedsvc.web.params import paging
 from feedsvc.web.responses import send
 
@@ -22,6 +23,7 @@ bp = Blueprint("pages", __name__)
 HTML = "text/html; charset=utf-8"
 LATEST = 20
 ALL_ARTICLES = "Tất cả bài viết"
+FAVICON_MAX_AGE = 7 * 86400  # a week: it never changes between releases
 
 
 def _page(key: tuple[object, ...], tags: frozenset[str], render: Callable[[], str], modified: int | None) -> Response:
@@ -36,9 +38,18 @@ def feed_links(slug: str) -> list[tuple[str, str, str]]:
     return [(form.name, form.link_type, feed_path(slug, form.name)) for form in FORMATS.values()]
 
 
+def search_feed_links(query: str) -> list[tuple[str, str, str]]:
+    return [(form.name, form.link_type, with_query(search_path(form.name), q=query)) for form in FORMATS.values()]
+
+
+def author_path(name: str) -> str | None:
+    key = author_key(name)
+    return category_path(key) if key else None
+
+
 def _context(**values: object) -> dict[str, object]:
     return {"site": service().publisher.site, "feed_links": feed_links, "article_path": article_path,
-            "category_path": category_path, **values}
+            "category_path": category_path, "author_path": author_path, **values}
 
 
 @bp.get("/")
@@ -81,6 +92,56 @@ def articles() -> Response:
 @bp.get("/categories/<slug>")
 def category(slug: str) -> Response:
     return _listing(slug, service().catalog.category_name(slug), category_path(slug))
+
+
+@bp.get("/authors/<author_slug>")
+def author(author_slug: str) -> Response:
+    slug = AUTHOR + author_slug
+    return _listing(slug, "Bài viết của " + service().catalog.category_name(slug), category_path(slug))
+
+
+@bp.get("/search")
+def search() -> Response:
+    """Search results, newest first, paged; the same results are a feed at /search.rss?q=…"""
+    svc = service()
+    query = search_query()
+    _, page = paging()
+    number = page or 1
+    size = svc.publisher.site.default_limit
+
+    def render() -> str:
+        articles, total = svc.catalog.search(query, size, number)
+        last = check_page(number, total, size)
+        return render_template("search.html", **_context(query=query, articles=articles, total=total, page=number,
+                                                         last=last, feeds=search_feed_links(query)))
+
+    key = ("search-page", query, number, svc.catalog.version(ALL))
+    return _page(key, frozenset({ALL}), render, svc.publisher.modified(ALL))
+
+
+@bp.get("/feeds")
+def feeds() -> Response:
+    """Every feed with its address to copy, and how to subscribe (in Vietnamese)."""
+    svc = service()
+    catalog = svc.catalog
+    base = base_url()
+
+    def render() -> str:
+        listings = [(ALL, svc.publisher.site.title, catalog.count(ALL))] + catalog.categories()
+        return render_template("feeds.html", **_context(base=base, listings=listings, authors=catalog.authors(),
+                                                        feeds=feed_links(ALL)))
+
+    # The addresses shown are absolute, so this page (alone) depends on the base URL.
+    return _page(("feeds-page", base, catalog.version(ALL)), frozenset({ALL}), render, svc.publisher.modified(ALL))
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The site icon; browsers and feed readers ask for it at this path (Liferea: 44 times in a poll)."""
+    response = send_from_directory(current_app.static_folder or "", "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                                   max_age=FAVICON_MAX_AGE)
+    response.headers["Cache-Control"] = f"public, max-age={FAVICON_MAX_AGE}, immutable"
+    return response
 
 
 @bp.get("/articles/<article_id>")

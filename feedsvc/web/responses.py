@@ -10,8 +10,9 @@ from werkzeug.http import http_date, is_resource_modified
 
 from feedsvc.publishing.cache import Document
 
-# Pages hold only escaped text and one stylesheet; nothing else may load.
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none';"
+# Pages hold only escaped text, one stylesheet, the site's icons and the search form; nothing else
+# may load, and no script at all.
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self';"
        " frame-ancestors 'none'")
 SECURITY_HEADERS = (
     ("X-Content-Type-Options", "nosniff"),

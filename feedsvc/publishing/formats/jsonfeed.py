@@ -41,6 +41,10 @@ def render(page: FeedPage) -> bytes:
         "description": page.description,
         "language": page.language,
     }
+    if page.large_icon_url:
+        doc["icon"] = page.large_icon_url
+    if page.icon_url:
+        doc["favicon"] = page.icon_url
     if page.next_url:
         doc["next_url"] = page.next_url
     if page.hubs:

@@ -42,6 +42,9 @@ class FeedPage:
     language: str = "vi"
     updated: datetime | None = None
     hubs: tuple[str, ...] = ()  # WebSub hubs (W3C WebSub §4)
+    icon_url: str | None = None  # small and square (64 px): Atom <icon>, JSON Feed favicon
+    logo_url: str | None = None  # 144 px, RSS's largest <image> width: RSS <image>, Atom <logo>
+    large_icon_url: str | None = None  # 512 px: JSON Feed icon
 
 
 def feed_updated(page: FeedPage) -> datetime:

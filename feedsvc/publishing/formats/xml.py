@@ -18,4 +18,9 @@ def generator(page: FeedPage) -> FeedGenerator:
     fg.language(page.language)  # also xml:lang on <feed>
     fg.generator(GENERATOR)
     fg.updated(feed_updated(page))  # also lastBuildDate; feedgen defaults both to now
+    if page.logo_url:
+        # RSS <image> (its title and link the channel's, as the validator wants) and Atom <logo>.
+        fg.image(url=page.logo_url, title=page.title, link=page.home_url, width="144", height="144")
+    if page.icon_url:
+        fg.icon(page.icon_url)  # Atom <icon>: square (RFC 4287 §4.2.5)
     return fg

@@ -1,0 +1,90 @@
+"""Full-text search that ignores case and Vietnamese diacritics: SQLite FTS5 over folded text.
+
+Every published article's title, authors and body are folded ('Đắk Hà' -> 'dak ha': FTS5's own
+unicode61 tokenizer keeps đ, which has no decomposition) and indexed in a contentless FTS5 table
+with ``detail=none``: only which words are in which article, the smallest index FTS5 makes, which
+is all an AND of words needs. Its rowid is the article's date (in 1/1024 s, plus a tie-breaker),
+so ``ORDER BY rowid DESC`` gives the newest first without sorting the matches. A contentless
+table forgets nothing by itself: to take an article out, the words it was indexed with are given
+back, folded again from the stored article.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import zlib
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from feedsvc.articles import Article
+from feedsvc.articles.text import fold
+
+MAX_QUERY = 200  # characters: a longer query is refused
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class Words(NamedTuple):
+    """What an article is found by, folded."""
+
+    title: str
+    authors: str
+    body: str
+
+
+def words_of(article: Article) -> Words:
+    return Words(fold(article.title), fold(" ; ".join(article.authors)), fold("\n".join(article.body)))
+
+
+def query_terms(query: str) -> list[str]:
+    """The folded words of a query ('Kinh tế ĐẮK HÀ' -> ['kinh', 'te', 'dak', 'ha'])."""
+    return _TOKEN.findall(fold(query))
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """The search tables, in a transaction the caller holds."""
+    conn.execute("CREATE VIRTUAL TABLE search USING fts5(title, authors, body, content='', detail=none)")
+    conn.execute("CREATE TABLE search_docs (name TEXT PRIMARY KEY, rowid INTEGER NOT NULL UNIQUE) WITHOUT ROWID")
+
+
+def _rowid(conn: sqlite3.Connection, name: str, date: float) -> int:
+    wanted = int(date) * 1024 + (zlib.crc32(name.encode("utf-8", "surrogatepass")) & 1023)
+    while conn.execute("SELECT 1 FROM search_docs WHERE rowid = ?", (wanted,)).fetchone():
+        wanted -= 1  # two articles of the same second and tie-breaker: the later one sorts just below
+    return wanted
+
+
+def remove(conn: sqlite3.Connection, names: Iterable[str], old_words: Callable[[list[str]], dict[str, Words]]) -> None:
+    """Take these files' articles out (those indexed), given how to fold their stored articles again."""
+    names = list(names)
+    indexed: dict[str, int] = {}
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        indexed.update(conn.execute(f"SELECT name, rowid FROM search_docs WHERE name IN ({marks})", chunk))
+    if not indexed:
+        return
+    words = old_words(list(indexed))
+    conn.executemany("INSERT INTO search(search, rowid, title, authors, body) VALUES ('delete', ?, ?, ?, ?)",
+                     [(indexed[name], *words[name]) for name in indexed if name in words])
+    conn.executemany("DELETE FROM search_docs WHERE name = ?", [(name,) for name in indexed])
+
+
+def add(conn: sqlite3.Connection, items: Iterable[tuple[str, float, Words]]) -> None:
+    """Index articles: (file name, date, words); the caller removed any earlier version first."""
+    for name, date, words in items:
+        rowid = _rowid(conn, name, date)
+        conn.execute("INSERT INTO search_docs VALUES (?, ?)", (name, rowid))
+        conn.execute("INSERT INTO search(rowid, title, authors, body) VALUES (?, ?, ?, ?)", (rowid, *words))
+
+
+def find(conn: sqlite3.Connection, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
+    """(file names of the articles with every term, newest first, one page; how many in all)."""
+    if not terms:
+        return [], 0
+    match = " ".join(f'"{term}"' for term in terms)  # quoted: FTS5 syntax in a query is only text
+    total = conn.execute("SELECT count(*) FROM search WHERE search MATCH ?", (match,)).fetchone()[0]
+    rows = conn.execute(
+        "SELECT d.name FROM search JOIN search_docs AS d ON d.rowid = search.rowid WHERE search MATCH ?"
+        " ORDER BY search.rowid DESC LIMIT ? OFFSET ?", (match, limit, offset)).fetchall()
+    return [name for (name,) in rows], int(total)
