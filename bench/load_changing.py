@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.append(str(Path(__file__).resolve().parent.parent / "tests"))  # appended: shadows nothing
 
-from reliability_support import failures, run_changing_load
+from corpus_tools import failures, run_changing_load
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,10 @@
-"""A real gunicorn, started from the Procfile's exact `web:` command, for end-to-end tests.
+"""The one gunicorn harness of the tests: the Procfile's exact `web:` command on a free port.
 
 The command runs through ``bash -c`` with ``cwd`` = the repository root and ``PORT`` set, as a
 PaaS runs a Procfile, in a session of its own so that the whole process group can be killed at
-the end. Its stdout and stderr go to files, read back with :meth:`Server.stdout`.
+the end. Its output goes through pipes that this process copies to files (so a test may cap the
+server's own file sizes with RLIMIT_FSIZE), read back with :meth:`Server.stdout`. A test can give
+another command and folder (a wheel's, an archive's), and a ``preexec_fn``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -44,22 +47,44 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def base_environment() -> dict[str, str]:
-    """The caller's environment without any FEEDSVC_* or gunicorn knobs, the venv first on PATH."""
+def base_environment(bin_dir: Path | None = None) -> dict[str, str]:
+    """The caller's environment without any FEEDSVC_* or gunicorn knobs, a venv's bin first on PATH."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("FEEDSVC_", "GUNICORN_")) and k not in ("PORT", "WEB_CONCURRENCY")}
-    # Like an activated venv: `gunicorn` on PATH is this interpreter's.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")])
+           if not k.startswith(("FEEDSVC_", "GUNICORN_", "FORWARDED_ALLOW", "PROMETHEUS_"))
+           and k not in ("PORT", "WEB_CONCURRENCY")}
+    # Like an activated venv: `gunicorn` on PATH is this interpreter's (or the given venv's).
+    env["PATH"] = os.pathsep.join([str(bin_dir or Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")])
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def _process_table() -> dict[int, int]:
+    """pid -> parent pid of every live (not zombie) process, from /proc."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read().decode("latin-1")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if fields[0] not in ("Z", "X"):
+            found[int(entry)] = int(fields[1])
+    return found
 
 
 class Server:
     """One gunicorn master and its workers on a free port."""
 
-    def __init__(self, log_dir: Path, env: dict[str, str] | None = None, *, workers: int | None = 1):
+    def __init__(self, log_dir: Path, env: dict[str, str] | None = None, *, workers: int | None = 1,
+                 command: str | None = None, cwd: Path = ROOT, bin_dir: Path | None = None, preexec_fn=None,
+                 inherit_env: bool = True):
+        """``inherit_env=False``: the server sees only ``env`` (with PORT and its runtime folder), as a
+        platform's dyno or a fresh machine would run it."""
         self.port = free_port()
-        self.env = base_environment()
+        self.env = base_environment(bin_dir) if inherit_env else {}
         self.env["PORT"] = str(self.port)
         if workers is not None:
             self.env["WEB_CONCURRENCY"] = str(workers)
@@ -72,19 +97,42 @@ class Server:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.stdout_path = self.log_dir / f"gunicorn-{self.port}.stdout"
         self.stderr_path = self.log_dir / f"gunicorn-{self.port}.stderr"
-        self.command = procfile_web_command()
+        self.command = command or procfile_web_command()
+        self.cwd = cwd
+        self.preexec_fn = preexec_fn
         self.process: subprocess.Popen | None = None
+        self._copiers: list[threading.Thread] = []
+
+    @classmethod
+    def for_corpus(cls, workdir: Path, corpus: Path, *, workers: int = 2, index_path: str | None = None,
+                   reload_interval: float | None = None, env: dict[str, str] | None = None, **options) -> Server:
+        """A server on ``corpus`` with its own index in ``workdir`` (the reliability tests' usual set-up)."""
+        index = index_path if index_path is not None else str(Path(workdir) / "index.sqlite3")
+        settings = {"FEEDSVC_CORPUS_DIR": str(corpus), "FEEDSVC_INDEX_PATH": index}
+        if reload_interval is not None:
+            settings["FEEDSVC_RELOAD_INTERVAL"] = str(reload_interval)
+        return cls(Path(workdir) / "logs", {**settings, **(env or {})}, workers=workers, **options)
 
     # -- life cycle --------------------------------------------------------------------------
 
-    def start(self, timeout: float = BOOT_TIMEOUT) -> Server:
-        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
-            self.process = subprocess.Popen(
-                ["bash", "-c", self.command], cwd=ROOT, env=self.env, stdout=out, stderr=err,
-                stdin=subprocess.DEVNULL, start_new_session=True,
-            )
-        self.wait_healthy(timeout)
+    def start(self, timeout: float = BOOT_TIMEOUT, *, wait: bool = True) -> Server:
+        self.process = subprocess.Popen(
+            ["bash", "-c", self.command], cwd=self.cwd, env=self.env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=self.preexec_fn,
+        )
+        for pipe, path in ((self.process.stdout, self.stdout_path), (self.process.stderr, self.stderr_path)):
+            copier = threading.Thread(target=self._copy, args=(pipe, path), daemon=True)
+            copier.start()
+            self._copiers.append(copier)
+        if wait:
+            self.wait_healthy(timeout)
         return self
+
+    @staticmethod
+    def _copy(pipe, path: Path) -> None:
+        with pipe, open(path, "ab", buffering=0) as log:
+            for line in iter(pipe.readline, b""):
+                log.write(line)
 
     def wait_healthy(self, timeout: float = BOOT_TIMEOUT) -> dict:
         """Poll /healthz until it answers 200; its JSON. Fails with the server's output."""
@@ -105,9 +153,29 @@ class Server:
             time.sleep(0.05)
         raise AssertionError(f"/healthz not 200 after {timeout}s (last: {last})\n{self.output()}")
 
-    def worker_pids(self) -> set[int]:
-        """Pids of the workers gunicorn has booted (from its log)."""
+    @property
+    def master(self) -> int:
+        """gunicorn's master pid (bash execs a simple command, but its own log line is the proof)."""
+        if getattr(self, "_master", None) is None:
+            self._master = self.master_pid()
+        return self._master
+
+    def booted_pids(self) -> set[int]:
+        """Pids of the workers gunicorn has booted so far (from its log)."""
         return {int(pid) for pid in _BOOTED.findall(self.stdout())}
+
+    def worker_pids(self) -> set[int]:
+        """The master's live children (from /proc)."""
+        return {pid for pid, parent in _process_table().items() if parent == self.master}
+
+    def tree(self) -> set[int]:
+        """The master and every live process descended from it (workers, their helpers)."""
+        table = _process_table()
+        found, frontier = set(), {self.master} & table.keys()
+        while frontier:
+            found |= frontier
+            frontier = {pid for pid, parent in table.items() if parent in frontier} - found
+        return found
 
     def access_pids(self, agent: str, status: int | None = None) -> set[int]:
         """Pids of the workers whose access log lines show requests from this User-Agent."""
@@ -118,21 +186,25 @@ class Server:
                 found.add(int(match.group(1)))
         return found
 
-    def wait_all_workers_ready(self, timeout: float = BOOT_TIMEOUT) -> None:
-        """Until every booted worker has answered /healthz with 200 (each loads the corpus itself)."""
-        agent = f"feedsvc-tests-ready-{self.port}"
+    def wait_ready(self, timeout: float = BOOT_TIMEOUT, pids: set[int] | None = None) -> None:
+        """Until every live worker (or each of ``pids``) has answered /healthz with 200."""
+        agent = f"feedsvc-tests-ready-{self.port}-{time.monotonic_ns()}"
         workers = int(self.env.get("WEB_CONCURRENCY", "2"))
         deadline = time.monotonic() + timeout
         with ThreadPoolExecutor(4) as pool:
             while True:
-                booted = self.worker_pids()
-                if len(booted) >= workers and booted <= self.access_pids(agent, 200):
+                want = pids if pids is not None else self.worker_pids()
+                if (pids is not None or len(want) >= workers) and want and want <= self.access_pids(agent, 200):
                     return
                 if time.monotonic() > deadline:
-                    raise AssertionError(f"not every worker answered /healthz 200 within {timeout}s (booted "
-                                         f"{booted}; this reads gunicorn's log on stdout)\n{self.output()}")
-                list(pool.map(lambda _: self.get("/healthz", {"User-Agent": agent}), range(8)))
+                    raise AssertionError(f"not every worker answered /healthz 200 within {timeout}s (want {want}; "
+                                         f"this reads gunicorn's log on stdout)\n{self.output()}")
+                if self.process is not None and self.process.poll() is not None:
+                    raise AssertionError(f"gunicorn exited with {self.process.returncode}\n{self.output()}")
+                list(pool.map(lambda _: self.get("/healthz", {"User-Agent": agent}, timeout=5), range(8)))
                 time.sleep(0.05)
+
+    wait_all_workers_ready = wait_ready
 
     def master_pid(self, timeout: float = 5.0) -> int:
         """gunicorn's master pid, from its own 'Starting gunicorn' log line."""
@@ -144,6 +216,9 @@ class Server:
             time.sleep(0.05)
         raise AssertionError(f"no 'Starting gunicorn' line in stdout\n{self.output()}")
 
+    def signal(self, sig: int) -> None:
+        os.kill(self.master, sig)
+
     def wait_exit(self, timeout: float) -> int | None:
         """The master's exit status, or None if it is still running after ``timeout``."""
         assert self.process is not None
@@ -153,24 +228,28 @@ class Server:
             return None
 
     def stop(self) -> None:
-        """SIGTERM the process group, wait for the master, then SIGKILL whatever is left."""
+        """SIGTERM the master, wait, then SIGKILL whatever is left of its process group."""
         if self.process is None:
             return
         pgid = self.process.pid  # start_new_session: the group is the session leader's pid
         try:
-            os.killpg(pgid, signal.SIGTERM)
-        except ProcessLookupError:
+            if self.process.poll() is None:
+                os.killpg(pgid, signal.SIGTERM)
+                self.process.wait(25)  # gunicorn_conf's graceful_timeout is 20 s
+        except (ProcessLookupError, subprocess.TimeoutExpired):
             pass
-        try:
-            self.process.wait(25)  # gunicorn_conf's graceful_timeout is 20 s
         finally:
             try:
                 os.killpg(pgid, signal.SIGKILL)  # stragglers: workers, or a master that hung
-            except ProcessLookupError:
+            except (ProcessLookupError, PermissionError):
                 pass
             if self.process.poll() is None:
                 self.process.wait(5)
+            for copier in self._copiers:
+                copier.join(5)
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
+
+    kill = stop
 
     def __enter__(self) -> Server:
         return self.start()
@@ -220,10 +299,12 @@ class Server:
     # -- its output --------------------------------------------------------------------------
 
     def stdout(self) -> str:
-        return self.stdout_path.read_text(encoding="utf-8", errors="replace")
+        return self.stdout_path.read_text(encoding="utf-8", errors="replace") if self.stdout_path.exists() else ""
+
+    log = stdout
 
     def stderr(self) -> str:
-        return self.stderr_path.read_text(encoding="utf-8", errors="replace")
+        return self.stderr_path.read_text(encoding="utf-8", errors="replace") if self.stderr_path.exists() else ""
 
     def output(self) -> str:
         return f"--- stdout ---\n{self.stdout()[-4000:]}\n--- stderr ---\n{self.stderr()[-4000:]}"

@@ -14,11 +14,9 @@ import json
 import os
 import re
 import shlex
-import signal
 import subprocess
 import sys
 import tarfile
-import time
 import tomllib
 import urllib.error
 import urllib.request
@@ -31,7 +29,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
-from server import free_port
+from server import Server, free_port
 
 from feedsvc import settings
 from feedsvc.web import gunicorn_conf
@@ -229,38 +227,18 @@ def bare(tmp_path_factory):
     return app, python
 
 
-def platform_env(python: Path, port: int, **extra: str) -> dict[str, str]:
+def platform_env(python: Path, **extra: str) -> dict[str, str]:
     env = {"PATH": f"{python.parent}{os.pathsep}/usr/bin:/bin", "HOME": str(python.parent.parent), "LANG": "C.UTF-8",
-           "PORT": str(port), "WEB_CONCURRENCY": "2", "PYTHONUNBUFFERED": "1",
-           "XDG_RUNTIME_DIR": str(python.parent.parent)}  # gunicorn's control socket: one per server
+           "PYTHONUNBUFFERED": "1"}
     return env | HEROKU_PROFILE | extra
 
 
 @contextmanager
 def procfile_server(app: Path, python: Path, **extra: str):
     """The Procfile's web command through bash from the app's root, as a dyno runs it; its port."""
-    port = free_port()
-    log = app.parent / f"gunicorn-{port}.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(["bash", "-c", WEB], cwd=app, env=platform_env(python, port, **extra),
-                                   stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while get(port, "/healthz")[0] != 200:
-            assert process.poll() is None, f"gunicorn exited with {process.returncode}\n{log.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"/healthz not 200 after 30 s\n{log.read_text()[-3000:]}"
-            time.sleep(0.1)
-        yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(25)  # gunicorn_conf's graceful_timeout is 20 s
-        finally:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+    with Server(app.parent / "logs", platform_env(python, **extra), workers=2, command=WEB, cwd=app,
+                inherit_env=False) as server:
+        yield server.port
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:

@@ -9,7 +9,7 @@ How the disk faults are simulated, as root too (chmod does not stop root):
 * full disk: RLIMIT_FSIZE, which binds root as well: a write(2) past the limit fails with EFBIG, as on
   a full disk (SIGXFSZ is ignored, as a daemon would). At start the limit is 4 KB per file (gunicorn's
   temp-dir probe still works, SQLite's first WAL frame does not); mid-run it is set to 0 on the live
-  workers with prlimit(2). The server's stdout is a pipe (see reliability_support.Gunicorn), so its
+  workers with prlimit(2). The server's stdout is a pipe (see server.Server), so its
   logging still works.
 """
 
@@ -27,17 +27,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from reliability_support import (
-    Gunicorn,
-    LoadProcess,
-    article_text,
-    body_problem,
-    copy_corpus,
-    expected_articles,
-    get,
-    report,
-    wait_converged,
-)
+from corpus_tools import article_text, copy_corpus, expected_articles, wait_converged
+from loadgen import LoadProcess
+from raw_http import body_problem, get, report
+from server import Server
 
 pytestmark = pytest.mark.e2e  # real gunicorn, real signals, faults injected into running processes
 
@@ -88,7 +81,8 @@ def _add_article(corpus: Path, name: str = "900_after_fault.txt", title: str = N
 def test_a_worker_killed_mid_load_is_replaced_and_only_its_requests_fail(tmp_path):
     corpus = copy_corpus(tmp_path / "corpus")
     connections = 8
-    with Gunicorn(tmp_path, corpus, workers=2) as server:
+    with Server.for_corpus(tmp_path, corpus, workers=2) as server:
+        server.wait_ready()
         load = LoadProcess(server.port, duration=6.0, connections=connections, seed=11)
         started = time.monotonic()
         kills, replaced_in = [], []
@@ -181,7 +175,8 @@ def _finish_download(sock: socket.socket, first: bytes) -> bytes:
 def test_sigterm_lets_in_flight_downloads_finish_under_load(tmp_path):
     corpus = _big_corpus(tmp_path / "corpus")
     path = "/feeds/all.json?limit=200"
-    with Gunicorn(tmp_path, corpus, workers=2) as server:
+    with Server.for_corpus(tmp_path, corpus, workers=2) as server:
+        server.wait_ready()
         status, _, reference = get(server.port, path)
         assert status == 200 and len(reference) > 2_000_000
         load = LoadProcess(server.port, duration=2.5, connections=4, seed=5)
@@ -190,7 +185,7 @@ def test_sigterm_lets_in_flight_downloads_finish_under_load(tmp_path):
             downloads = [_start_slow_download(server.port, path) for _ in range(3)]
             time.sleep(0.3)
             # In flight: gunicorn logs a request once its answer is written, and none is logged yet.
-            assert server.answered_pids("slow-reader") == set()
+            assert server.access_pids("slow-reader") == set()
             began = time.monotonic()
             server.signal(signal.SIGTERM)
             time.sleep(0.5)
@@ -202,7 +197,7 @@ def test_sigterm_lets_in_flight_downloads_finish_under_load(tmp_path):
             figures = load.result()
         finally:
             load.stop()
-        assert len(server.answered_pids("slow-reader")) >= 1  # logged once finished
+        assert len(server.access_pids("slow-reader")) >= 1  # logged once finished
         log = server.log()
     for raw in answers:
         head, _, body = raw.partition(b"\r\n\r\n")
@@ -265,7 +260,8 @@ def test_a_corrupt_parse_index_is_rebuilt_at_start(tmp_path):
     # And through the Procfile command, with two workers opening the same corrupt file.
     index = tmp_path / "served.sqlite3"
     index.write_bytes(corruptions["pages-flipped"])
-    with Gunicorn(tmp_path / "server", corpus, workers=2, index_path=str(index)) as server:
+    with Server.for_corpus(tmp_path / "server", corpus, workers=2, index_path=str(index)) as server:
+        server.wait_ready()
         health = json.loads(get(server.port, "/healthz")[2])
         status, headers, body = get(server.port, "/feeds/all.rss")
         log = server.log()
@@ -279,8 +275,9 @@ def _fault_while_running(tmp_path: Path, fault) -> dict:
     """Run the fault on a serving gunicorn, then load it and add an article; what clients saw."""
     corpus = copy_corpus(tmp_path / "corpus")
     index = tmp_path / "index.sqlite3"
-    with Gunicorn(tmp_path, corpus, workers=2, index_path=str(index), reload_interval=0.5,
-                  preexec_fn=_ignore_sigxfsz) as server:
+    with Server.for_corpus(tmp_path, corpus, workers=2, index_path=str(index), reload_interval=0.5,
+                               preexec_fn=_ignore_sigxfsz) as server:
+        server.wait_ready()
         assert get(server.port, "/feeds/all.json")[0] == 200
         fault(server, index)
         load = LoadProcess(server.port, duration=1.5, connections=6, seed=3)
@@ -347,8 +344,9 @@ def test_no_writable_index_degrades_to_memory_with_a_warning(tmp_path, how):
     blocker.write_text("a regular file where the instance folder should be\n")
     index = blocker / "index.sqlite3" if how == "index-folder-under-a-file" else tmp_path / "index.sqlite3"
     preexec = _disk_full if how == "full-disk" else None
-    with Gunicorn(tmp_path / "server", corpus, workers=2, index_path=str(index), reload_interval=0.5,
-                  preexec_fn=preexec) as server:
+    with Server.for_corpus(tmp_path / "server", corpus, workers=2, index_path=str(index), reload_interval=0.5,
+                               preexec_fn=preexec) as server:
+        server.wait_ready()
         health = json.loads(get(server.port, "/healthz")[2])
         new_id = _add_article(corpus)
         expected = expected_articles(corpus)

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from corpus_tools import copy_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from reliability_support import body_problem, copy_corpus, report
+from raw_http import body_problem, report
 
 pytestmark = pytest.mark.e2e  # 1,200 generated requests: exhaustive, not quick
 

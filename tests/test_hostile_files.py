@@ -19,9 +19,11 @@ import zlib
 from pathlib import Path
 
 import pytest
+from corpus_tools import ROOT, article_text, copy_corpus, expected_articles
 from lxml import etree
 from lxml import html as lxml_html
-from reliability_support import ROOT, Gunicorn, article_text, body_problem, copy_corpus, expected_articles, get, report
+from raw_http import body_problem, get, report
+from server import Server
 
 SECRET = "BÍ-MẬT-NGOÀI-THƯ-MỤC"  # in a file outside the corpus: must never be published
 SEEN = {"hostile_inputs": 0, "feeds_checked": 0, "pages_checked": 0}
@@ -439,7 +441,8 @@ def test_check_and_a_real_gunicorn_report_every_hostile_file_together(tmp_path):
     skipped_lines = {line.split(": ", 1)[0][len("skipped "):]: line.split(": ", 1)[1]
                      for line in out.splitlines() if line.startswith("skipped ")}
 
-    with Gunicorn(tmp_path / "server", corpus, workers=2) as server:
+    with Server.for_corpus(tmp_path / "server", corpus, workers=2) as server:
+        server.wait_ready()
         status, _, health_body = get(server.port, "/healthz")
         assert status == 200
         health = json.loads(health_body)

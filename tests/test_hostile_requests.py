@@ -12,7 +12,9 @@ import re
 from collections import Counter
 
 import pytest
-from reliability_support import Gunicorn, body_problem, copy_corpus, get, raw_http, report
+from corpus_tools import copy_corpus
+from raw_http import body_problem, get, raw_http, report
+from server import Server
 
 ONE_LINE = re.compile(r"^(\d{3}): [^\n]+\n$")
 SENT = Counter()
@@ -27,7 +29,7 @@ def _figures():
 
 @pytest.fixture(autouse=True)
 def _count(monkeypatch):
-    import reliability_support
+    import raw_http as http_helpers
     from flask.testing import FlaskClient
 
     def counting(kind, original):
@@ -37,8 +39,8 @@ def _count(monkeypatch):
         return wrapper
 
     monkeypatch.setattr(FlaskClient, "open", counting("client", FlaskClient.open))
-    monkeypatch.setitem(globals(), "raw_http", counting("raw", reliability_support.raw_http))
-    monkeypatch.setitem(globals(), "get", counting("http.client", reliability_support.get))
+    monkeypatch.setitem(globals(), "raw_http", counting("raw", http_helpers.raw_http))
+    monkeypatch.setitem(globals(), "get", counting("http.client", http_helpers.get))
 
 
 def assert_one_line(status: int, mimetype: str, text: str, expected: int | tuple | None = None) -> None:
@@ -188,7 +190,8 @@ def test_every_error_answer_carries_the_security_headers(app):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("hostile-requests")
-    with Gunicorn(workdir, copy_corpus(workdir / "corpus"), workers=2) as server:
+    with Server.for_corpus(workdir, copy_corpus(workdir / "corpus"), workers=2) as server:
+        server.wait_ready()
         yield server
 
 

@@ -1,6 +1,6 @@
 """30 s of loopback load on the Procfile's gunicorn while the corpus changes under it.
 
-The load comes from a second process (reliability_support.LoadProcess); this process adds, edits,
+The load comes from a second process (loadgen.LoadProcess); this process adds, edits,
 renames and deletes files, some written in two halves. ``pytest -s`` prints the figures; the same
 run, standalone and with a table: ``python bench/load_changing.py``.
 """
@@ -8,7 +8,8 @@ run, standalone and with a table: ``python bench/load_changing.py``.
 from __future__ import annotations
 
 import pytest
-from reliability_support import failures, report, run_changing_load
+from corpus_tools import failures, run_changing_load
+from raw_http import report
 
 pytestmark = pytest.mark.e2e  # 30 s of load on a real gunicorn
 

@@ -11,23 +11,21 @@ from __future__ import annotations
 import ast
 import json
 import os
-import signal
+import shlex
 import subprocess
 import sys
 import tarfile
-import time
 import tomllib
 import urllib.error
 import urllib.request
 import zipfile
-from contextlib import contextmanager
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from server import free_port
+from server import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted(ROOT.glob("seeds/*.txt"))
@@ -130,35 +128,7 @@ def test_a_checkout_serves_its_top_level_seeds():
     assert settings.load({})["CORPUS_DIR"] == str(ROOT / "seeds")
 
 
-@contextmanager
-def serving(argv: list[str], cwd: Path, env: dict[str, str], port: int, timeout: float = 30.0):
-    """Run ``argv`` in a session of its own until /healthz answers 200; stop the group after."""
-    log = cwd / f"serve-{port}.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            assert process.poll() is None, f"exited with {process.returncode}\n{log.read_text()[-3000:]}"
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (OSError, urllib.error.HTTPError):
-                pass
-            assert time.monotonic() < deadline, f"/healthz not 200 after {timeout}s\n{log.read_text()[-3000:]}"
-            time.sleep(0.1)
-        yield log
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(25)
-        finally:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+
 
 
 @pytest.mark.e2e
@@ -175,8 +145,9 @@ def test_the_installed_wheel_serves_the_bundled_seeds(wheel, tmp_path):
     assert Path(where).is_relative_to(tmp_path / "venv"), where
     assert sorted(path.name for path in Path(where).glob("*.txt")) == [path.name for path in SEEDS]
 
-    port = free_port()
-    with serving([str(python.parent / "feedsvc"), "serve"], elsewhere, env | {"PORT": str(port)}, port):
+    with Server(tmp_path / "logs", env, workers=None, command=shlex.quote(str(python.parent / "feedsvc")) + " serve",
+                cwd=elsewhere, inherit_env=False) as server:
+        port = server.port
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/feeds/all.json", timeout=10) as response:
             items = json.load(response)["items"]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/site.css", timeout=10) as response:
