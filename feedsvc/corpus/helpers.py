@@ -16,6 +16,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -60,6 +61,14 @@ class Helper:
         self._pool: ProcessPoolExecutor | None = None
 
     def run(self, function: Callable[[], R]) -> R:
-        if self._pool is None:
-            self._pool = pool(1)
-        return self._pool.submit(function).result()
+        for attempt in (1, 2):
+            if self._pool is None:
+                self._pool = pool(1)
+            try:
+                return self._pool.submit(function).result()
+            except BrokenProcessPool:  # the helper was killed (OOM killer, kill -9): start another
+                self._pool.shutdown(wait=False)
+                self._pool = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("not reached")
