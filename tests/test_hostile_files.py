@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import struct
@@ -344,6 +345,66 @@ def test_a_file_swapped_for_a_symlink_after_the_scan_is_not_followed(app, client
     for fmt in ("rss", "atom", "json"):
         assert SECRET.encode() not in client.get(f"/feeds/all.{fmt}?limit=200").data
     assert SECRET.encode() not in client.get("/articles/h_swap").data
+
+
+def test_a_fifo_swapped_in_after_the_scan_does_not_block_the_scan(app, client, corpus, monkeypatch):
+    SEEN["hostile_inputs"] += 1
+    (corpus / "h_fifo_swap.txt").write_text(article_text("Bài sẽ bị thay bằng FIFO"), encoding="utf-8")
+
+    def swap():  # opened for reading, a FIFO with no writer blocks for ever: O_NONBLOCK does not
+        (corpus / "h_fifo_swap.txt").unlink()
+        os.mkfifo(corpus / "h_fifo_swap.txt")
+
+    _before_reading(monkeypatch, "h_fifo_swap.txt", swap)
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (reload(app), done.set()), daemon=True)
+    thread.start()
+    assert done.wait(20), "the scan blocked on a FIFO swapped in after it listed the folder"
+    monkeypatch.undo()
+    health = assert_service_sound(client, full=False)
+    assert {"file": "h_fifo_swap.txt", "reason": "not a regular file"} in health["skipped"]
+
+
+def test_a_skipped_file_is_logged_once_and_its_name_cannot_forge_a_line(app, corpus, caplog):
+    SEEN["hostile_inputs"] += 1
+    (corpus / "h_empty.txt").write_bytes(b"")
+    (corpus / "h_forged\n2026-12-01 INFO feedsvc: all good.txt").write_bytes(b"")
+    with caplog.at_level(logging.WARNING, logger="feedsvc.corpus.indexer"):
+        for _ in range(3):
+            reload(app)
+    lines = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len([line for line in lines if "h_empty.txt" in line]) == 1  # not at every scan
+    forged = [line for line in lines if "h_forged" in line]
+    assert len(forged) == 1 and "\n" not in forged[0] and "\\n" in forged[0]  # escaped, one line
+    (corpus / "h_empty.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    with caplog.at_level(logging.WARNING, logger="feedsvc.corpus.indexer"):
+        reload(app)
+    assert any("h_empty.txt" in r.getMessage() and "binary" in r.getMessage() for r in caplog.records)  # new reason
+
+
+def test_healthz_shows_the_first_hundred_skipped_files_and_counts_the_rest(app, client, corpus):
+    for n in range(150):
+        (corpus / f"h_empty_{n:03d}.txt").write_bytes(b"")
+    reload(app)
+    health = client.get("/healthz").get_json()
+    assert health["skipped_count"] == 150 and len(health["skipped"]) == 100
+    assert [e["file"] for e in health["skipped"]] == sorted(e["file"] for e in health["skipped"])
+
+
+def test_healthz_says_when_the_corpus_folder_cannot_be_read_and_the_feeds_keep_serving(app, client, corpus):
+    before = client.get("/feeds/all.rss").data
+    moved = corpus.with_name("corpus-away")
+    corpus.rename(moved)
+    try:
+        reload(app)
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.get_json()["status"] == "error"
+        assert "cannot read the corpus folder" in health.get_json()["problem"]
+        assert client.get("/feeds/all.rss").data == before  # what was read before, still served
+    finally:
+        moved.rename(corpus)
+    reload(app)
+    assert client.get("/healthz").status_code == 200
 
 
 def test_a_half_written_file_is_read_whole_once_the_writer_finishes(app, client, corpus):

@@ -167,10 +167,67 @@ def test_one_clients_host_header_never_reaches_another_client(client):
 
 
 @pytest.mark.parametrize("host", ["evil.example/..", "a b", "evil.example:99999999", "[::1", "-" * 300 + ".x",
-                                  "evil.example\t", "évil.example", "evil.example:80:80", "@evil.example"])
+                                  "evil.example\t", "évil.example", "evil.example:80:80", "@evil.example",
+                                  "-.-", "a..b", "a.-b.c", "evil.example:99999", "evil.example:0",
+                                  "evil.example:080", "[::1]x", "x" * 64 + ".example"])
 def test_unusable_host_headers_are_400(client, host):
     response = client.get("/feeds/all.rss", headers={"Host": host})
     assert_one_line(response.status_code, response.mimetype, response.data.decode(), 400)
+
+
+def _app(tmp_path, corpus, **config):
+    from feedsvc.web.app import create_app
+
+    return create_app({"TESTING": True, "CORPUS_DIR": str(corpus), "INDEX_PATH": "memory", "RELOAD_INTERVAL": 0,
+                       "BACKGROUND_LOAD": False, **config})
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Forwarded-Proto": "javascript:alert(1)//"}, {"X-Forwarded-Proto": "ftp"}, {"X-Forwarded-Proto": "https://x"},
+    {"X-Forwarded-Host": "[:::::]"}, {"X-Forwarded-Host": "-.-"}, {"X-Forwarded-Host": "a b"},
+    {"X-Forwarded-Port": "99999"}, {"X-Forwarded-Port": "abc"}, {"X-Forwarded-Port": "0"},
+], ids=lambda h: f"{next(iter(h))}={next(iter(h.values()))}")
+def test_a_trusted_proxy_s_forged_values_are_400_never_links(tmp_path, corpus, headers):
+    client = _app(tmp_path, corpus, PROXY_HOPS=1).test_client()
+    response = client.get("/feeds/all.rss", headers=headers)
+    assert_one_line(response.status_code, response.mimetype, response.data.decode(), 400)
+
+
+def test_links_built_from_a_trusted_proxy_vary_on_what_they_are_built_from(tmp_path, corpus):
+    client = _app(tmp_path, corpus, PROXY_HOPS=1).test_client()
+    answer = client.get("/feeds/all.atom", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "feeds.vn"})
+    assert b'href="https://feeds.vn/feeds/all.atom" rel="self"' in answer.data
+    # A shared cache must key on every header the bytes depend on (RFC 9110 §12.5.5).
+    assert answer.headers["Vary"] == "Accept-Encoding, X-Forwarded-Proto, X-Forwarded-Host, X-Forwarded-Port"
+
+
+def test_with_a_base_url_no_header_changes_a_link(tmp_path, corpus):
+    client = _app(tmp_path, corpus, PROXY_HOPS=1, BASE_URL="https://feeds.kontumtv.vn").test_client()
+    forged = {"Host": "evil.example", "X-Forwarded-Proto": "http", "X-Forwarded-Host": "evil.example",
+              "X-Forwarded-Port": "8443"}
+    for path in ("/feeds/all.rss", "/feeds/all.atom", "/feeds/all.json", "/feeds.opml", "/feeds"):
+        body = client.get(path, headers=forged).data
+        assert b"evil.example" not in body and b"https://feeds.kontumtv.vn/" in body, path
+    assert client.get("/feeds/all.rss", headers=forged).headers["Vary"] == "Accept-Encoding"
+
+
+def test_a_slash_redirect_points_at_the_base_url_not_the_host_header(tmp_path, corpus):
+    app = _app(tmp_path, corpus, BASE_URL="https://feeds.kontumtv.vn")
+    with app.test_request_context():
+        from werkzeug.routing import RequestRedirect
+
+        from feedsvc.web.guard import redirect
+
+        answer = redirect(RequestRedirect("http://evil.example/feeds/all.rss?page=2"))
+    assert answer.status_code == 308 and answer.headers["Location"] == "https://feeds.kontumtv.vn/feeds/all.rss?page=2"
+
+
+def test_a_huge_accept_encoding_with_parameters_is_not_parsed(client):
+    huge = ";".join(["gzip;q=0.5"] * 20000)  # 220 KB of q-values
+    response = client.get("/feeds/all.rss", headers={"Accept-Encoding": huge})
+    assert response.status_code == 200 and "Content-Encoding" not in response.headers  # identity, at once
+    assert client.get("/feeds/all.rss", headers={"Accept-Encoding": "gzip;q=1.0, br;q=0.5"}).headers[
+        "Content-Encoding"] == "gzip"
 
 
 def test_every_error_answer_carries_the_security_headers(app):
@@ -228,6 +285,10 @@ RAW = [
     ("options-star", request("OPTIONS * HTTP/1.1"), (400, 404)),
     ("version-9", request("GET /feeds/all.rss HTTP/9.9"), (400, 505)),
     ("no-host-1.1", request("GET /feeds/all.rss HTTP/1.1", host=None), (400,)),
+    # HTTP/1.0 needs no Host, but the links would name the bind address: only a health probe goes on.
+    ("no-host-1.0", request("GET /feeds/all.rss HTTP/1.0", host=None), (400,)),
+    ("no-host-1.0-healthz", request("GET /healthz HTTP/1.0", host=None), (200,)),
+    ("host-bad-ipv6", request("GET /feeds/all.rss HTTP/1.1", host="[:::::]"), (400,)),
     ("two-hosts", request("GET /feeds/all.rss HTTP/1.1", "Host: evil.example"), (400,)),
     ("bad-host", request("GET /feeds/all.rss HTTP/1.1", host='evil"><script>'), (400,)),
     ("non-ascii-host", request("GET /feeds/all.rss HTTP/1.1", host="\xe9vil.example"), (400,)),
