@@ -233,7 +233,7 @@ def test_an_unwritable_index_folder_degrades_to_memory(corpus, tmp_path):
 
 
 def test_process_pool_parses_the_same_as_one_process(corpus, tmp_path, monkeypatch):
-    import feedsvc.corpus.indexer as module
+    import feedsvc.corpus.scanning as module
 
     monkeypatch.setattr(module, "PARALLEL_FROM", 2)
     pooled = Repo(corpus, workers=2)
@@ -256,11 +256,11 @@ def test_a_worker_that_waited_for_the_index_reparses_nothing(corpus, tmp_path):
 
 @pytest.mark.parametrize("bulk_from", [1, 10**9])
 def test_bulk_and_one_by_one_loading_give_the_same_listings(corpus, tmp_path, monkeypatch, bulk_from):
-    import feedsvc.corpus.catalog as module
+    import feedsvc.corpus.ledger as module
 
     reference = Repo(corpus)
     reference.refresh()
-    monkeypatch.setattr(module, "_BULK_FROM", bulk_from)
+    monkeypatch.setattr(module, "BULK_FROM", bulk_from)
     repository = Repo(corpus)
     repository.refresh()
     (corpus / "200_new.txt").write_text(NEW, encoding="utf-8")
@@ -349,9 +349,9 @@ def test_a_worker_that_does_not_scan_follows_the_one_that_does(corpus, tmp_path)
 
 
 def test_a_follower_behind_a_trimmed_change_log_compares_every_row(corpus, tmp_path, monkeypatch):
-    import feedsvc.corpus.sqlite_store as module
+    import feedsvc.corpus.sqlite_schema as module
 
-    monkeypatch.setattr(module, "_CHANGES_KEPT", 1)
+    monkeypatch.setattr(module, "CHANGES_KEPT", 1)
     scanner = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
     follower = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
     scanner.refresh()
@@ -384,7 +384,7 @@ def test_workers_opening_a_new_index_at_once_share_one_file(tmp_path):
 
 
 def test_a_helper_process_scans_a_big_folder_the_same_way(corpus, tmp_path, monkeypatch):
-    import feedsvc.corpus.indexer as module
+    import feedsvc.corpus.scanning as module
 
     monkeypatch.setattr(module, "PARALLEL_FROM", 2)
     repository = Repo(corpus, workers=2)
@@ -393,7 +393,7 @@ def test_a_helper_process_scans_a_big_folder_the_same_way(corpus, tmp_path, monk
     (corpus / "000_904bb3c4e8a3bd42.txt").unlink()
     (corpus / "link.txt").symlink_to(corpus / "200_new.txt")
     changes = repository.refresh()
-    assert repository.indexer._lister._pool is not None  # the second scan ran in the helper
+    assert repository.indexer.scanner._lister._pool is not None  # the second scan ran in the helper
     assert changes.parsed == 1 and changes.removed == 1
     assert repository.get("200_new").category == "Kinh tế"
     assert "link.txt" in repository.skipped

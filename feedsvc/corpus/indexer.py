@@ -1,44 +1,31 @@
 """Keeps a catalog and its store in step with the source: scan, parse what changed, write, fold in.
 
-Time in the index. Every listing has a clock: when its content last changed, in whole seconds,
-moved to ``max(now + 1, previous + 1)`` (the second after the change, and past the previous value)
-whenever its version changes. So it moves strictly forward with every change however many come in
-one second, it is later than any moment the old bytes were served (libcurl's time condition,
-used by newsboat and sfeed, drops a 200 whose Last-Modified is not newer than the date it sent),
-and it is stored, so a restart keeps it. The
-web layer sends it as Last-Modified (RFC 9110 §8.8.2), which then changes whenever the bytes do,
-whatever the articles' own dates. A file's entry keeps the same kind of clock (``changed_at``) for
-its article page, and every id keeps the time it was first published (``first_seen``), which dates
-an article whose source gives no date.
+The indexer is the one writer of its process's catalog: :meth:`Indexer.refresh` scans the source
+(or looks at the files events named) and writes the shared index; :meth:`Indexer.sync` folds in what
+another process wrote there. Time (clocks, first-seen dates) is timekeeping.py's.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from feedsvc.corpus.catalog import Catalog, listing_clock
+from feedsvc.corpus.catalog import Catalog
 from feedsvc.corpus.coordination import Coordinator
 from feedsvc.corpus.entry import FileEntry
-from feedsvc.corpus.helpers import Helper, default_workers, map_in_helpers
+from feedsvc.corpus.scanning import Scanner, stale
 from feedsvc.corpus.sqlite_store import open_store
-from feedsvc.corpus.store import STORE_ERRORS, Clocks, MemoryStore, Parsed, Store
+from feedsvc.corpus.store import STORE_ERRORS, MemoryStore, Store
+from feedsvc.corpus.timekeeping import RENDERER, move_clocks, stamp
+
+__all__ = ["RENDERER", "Changes", "Indexer"]  # RENDERER: the publisher reads its clock
 
 log = logging.getLogger(__name__)
 
-PARALLEL_FROM = 2000  # files to parse before helper processes pay for themselves
-BATCH = 250  # files per helper job and per index transaction: the index is written while parsing goes on
 _SCAN_NOTE = "scan"  # the note that carries what the scan skipped, and any problem, to the other workers
-RENDERER = "renderer"  # the clock of what the documents are made with (code and settings), see Indexer
-# A file written this recently is taken to have been written for publication now: its mtime dates
-# it, so every worker and every instance on a shared folder agrees to the second. An older mtime
-# (a copy that kept it, a tarball) is not news: the moment the index saw it is.
-_FRESH_MTIME = 120.0
-_PLAUSIBLE_MTIME = 631_152_000.0  # 1990-01-01: older mtimes are a tool's zero, not a date
 
 
 @dataclass
@@ -54,12 +41,6 @@ class Changes:
     newest_mtime: float | None = None  # the latest modification time of the files it took in
 
 
-def tick(previous: float | None, now: float) -> int:
-    """A clock's next value: the whole second after now, and always past the previous value."""
-    moment = math.floor(now) + 1
-    return moment if previous is None else max(moment, math.floor(previous) + 1)
-
-
 class Indexer:
     """The one writer of a catalog: :meth:`refresh` scans the source, :meth:`sync` follows the shared index."""
 
@@ -67,10 +48,9 @@ class Indexer:
                  clock: Callable[[], float] = time.time, renderer: str = ""):
         self.catalog = catalog
         self.coordinator = coordinator or Coordinator(None)
-        self.workers = workers if workers is not None else default_workers()
+        self.scanner = Scanner(catalog.source, workers)
         self.clock = clock
         self.renderer = renderer  # a digest of the code and settings that make the documents
-        self._lister = Helper()
         self._loaded = False
         self._seq = 0  # the shared index's change log, read up to here
         self._reparse_all = False  # the store was replaced: every file goes into the new one
@@ -142,62 +122,20 @@ class Indexer:
             store.delete(gone)
         first_load = not known
         fresh: list[FileEntry] = []
-        for batch in self._parse(todo):
-            stamped, new_ids = self._stamp(batch, known, first_load)
+        for batch in self.scanner.parse(todo):
+            ids = [item.entry.id for item in batch if item.entry.id]
+            stamped, new_ids = stamp(batch, known, store.seen(ids) if ids else {}, self.clock(), first_load)
             store.put(stamped, new_ids)  # batch by batch, while the helpers parse the next ones
             fresh += [item.entry for item in stamped]
         if store.persistent:  # for the workers that sync (a note that did not change is not written)
             store.set_note(_SCAN_NOTE, json.dumps({"skips": scan_skips, "problem": catalog.problem}, sort_keys=True))
         catalog.set_scan_skips(scan_skips)
         touched = catalog.apply(fresh, gone)
-        store.set_clocks(self._move_clocks(touched))
+        store.set_clocks(move_clocks(catalog, touched, self.renderer, self.clock()))
         catalog.ready.set()
         self._report_skipped()
         return Changes(parsed=len(todo), removed=len(gone), touched=touched,
                        newest_mtime=max((e.mtime for e in fresh), default=None))
-
-    def _stamp(self, batch: list[Parsed], known: dict[str, FileEntry],
-               first_load: bool) -> tuple[list[Parsed], dict[str, float]]:
-        """Each parsed entry with its first-seen and changed-at times; the first-seen times of new ids."""
-        now = self.clock()
-        ids = [item.entry.id for item in batch if item.entry.id]
-        seen = self.catalog.store.seen(ids) if ids else {}
-        new_ids: dict[str, float] = {}
-        stamped: list[Parsed] = []
-        for entry, record, words in batch:
-            old = known.get(entry.name)
-            changed_at = old.changed_at if old and old.fingerprint == entry.fingerprint else tick(
-                old.changed_at if old else None, now)
-            first_seen = None
-            if entry.id:
-                first_seen = seen.get(entry.id) or new_ids.get(entry.id)
-                if first_seen is None:
-                    first_seen = new_ids[entry.id] = self._first_seen(entry, now, first_load)
-            stamped.append(Parsed(replace(entry, first_seen=first_seen, changed_at=changed_at), record, words))
-        return stamped, new_ids
-
-    @staticmethod
-    def _first_seen(entry: FileEntry, now: float, first_load: bool) -> float:
-        """When a new id is first published: its file's mtime when that is recent (or when the whole
-        corpus is indexed for the first time, so re-indexing the same files gives the same dates),
-        else now."""
-        mtime = entry.mtime
-        if _PLAUSIBLE_MTIME <= mtime <= now + 1 and (first_load or mtime >= now - _FRESH_MTIME):
-            return float(math.floor(min(mtime, now)))
-        return float(math.floor(now))
-
-    def _move_clocks(self, touched: set[str]) -> Clocks:
-        """Move the clock of every listing whose version changed (and of the renderer); the clocks moved."""
-        catalog, now = self.catalog, self.clock()
-        moved: Clocks = {}
-        wanted = {listing_clock(slug): catalog.version(slug) for slug in touched}
-        wanted[RENDERER] = self.renderer
-        for key, version in wanted.items():
-            old = catalog.clocks.get(key)
-            if old is None or old[0] != version:
-                moved[key] = (version, tick(old[1] if old else None, now))
-        catalog.set_clocks(moved)
-        return moved
 
     def _report_skipped(self) -> None:
         """Log each skipped file once, and again only when its reason changes."""
@@ -209,51 +147,29 @@ class Indexer:
 
     def _scan(self, known: dict[str, FileEntry]) -> tuple[dict[str, bool], dict[str, str]]:
         """({file present: new or changed since its entry?}, {file skipped: why})."""
-        source = self.catalog.source
+        catalog = self.catalog
         try:
-            if len(known) >= PARALLEL_FROM and self.workers > 1:
-                # A stat per file is most of a scan (0.65 s of CPU for 100k files here):
-                # a helper process pays it, so this worker's GIL stays with its requests.
-                listing = self._lister.run(source.listing)
-            else:
-                listing = source.listing()
+            listing = self.scanner.scan(known)
         except OSError as exc:
-            problem = f"cannot read the corpus folder {source.location}: {exc.strerror or exc}"
-            if problem != self.catalog.problem:
+            problem = f"cannot read the corpus folder {catalog.source.location}: {exc.strerror or exc}"
+            if problem != catalog.problem:
                 log.error("%s; serving what was read before", problem)
-            self.catalog.problem = problem
-            return dict.fromkeys(known, False), self.catalog.scan_skips
-        if self.catalog.problem:
-            log.info("the corpus folder %s can be read again", source.location)
-            self.catalog.problem = None
-        seen: dict[str, bool] = {}
-        for name, size, stamp in zip(listing.names, listing.sizes, listing.stamps):
-            entry = known.get(name)
-            seen[name] = self._reparse_all or entry is None or entry.size != size or entry.file_stamp != stamp
-        return seen, listing.skipped
+            catalog.problem = problem
+            return dict.fromkeys(known, False), catalog.scan_skips
+        if catalog.problem:
+            log.info("the corpus folder %s can be read again", catalog.source.location)
+            catalog.problem = None
+        return stale(listing, known, self._reparse_all), listing.skipped
 
     def _look(self, known: dict[str, FileEntry], names: set[str]) -> tuple[dict[str, bool], dict[str, str]]:
         """:meth:`_scan` for these names only; the other files keep what the last scan said."""
         try:
-            listing = self.catalog.source.look(names)
+            listing = self.scanner.look(names)
         except OSError as exc:
             log.error("cannot look at %d files in %s: %s", len(names), self.catalog.source.location, exc)
             return {name: False for name in names if name in known}, self.catalog.scan_skips
-        seen: dict[str, bool] = {}
-        for name, size, stamp in zip(listing.names, listing.sizes, listing.stamps):
-            entry = known.get(name)
-            seen[name] = entry is None or entry.size != size or entry.file_stamp != stamp
         skips = {name: why for name, why in self.catalog.scan_skips.items() if name not in names}
-        return seen, {**skips, **listing.skipped}
-
-    def _parse(self, names: list[str]) -> Iterator[list[Parsed]]:
-        """Batches of (entry, encoded article), in the order of ``names``."""
-        reader = self.catalog.source.batch_reader()
-        jobs = [names[i : i + BATCH] for i in range(0, len(names), BATCH)]
-        if len(names) < PARALLEL_FROM or self.workers < 2:
-            yield from map(reader, jobs)
-            return
-        yield from map_in_helpers(reader, jobs, self.workers)
+        return stale(listing, known), {**skips, **listing.skipped}
 
     # -- following -----------------------------------------------------------
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import sqlite3
@@ -11,73 +9,38 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 from feedsvc.articles import Article
 from feedsvc.corpus import search
 from feedsvc.corpus.coordination import Coordinator
 from feedsvc.corpus.entry import FileEntry
+from feedsvc.corpus.sqlite_schema import (
+    COLUMNS,
+    SCHEMA,
+    CorruptIndex,
+    create_tables,
+    entry_row,
+    is_busy,
+    is_corrupt,
+    log_changes,
+    row_entry,
+)
 from feedsvc.corpus.store import STORE_ERRORS, Clocks, MemoryStore, Parsed, Store, decode
 
 log = logging.getLogger(__name__)
 
-LAYOUT = "feedsvc-index-13"  # bump when the tables change
-_CHANGES_KEPT = 200_000
-# SQLite's primary result codes that mean the file itself is bad (anything else, such as
-# SQLITE_BUSY or SQLITE_LOCKED from a worker writing at that moment, is not a reason to delete it).
-_CORRUPT, _NOTADB = 11, 26
 _BUSY_PATIENCE = 120.0  # seconds a worker keeps retrying an index another process holds locked
-
-
-class CorruptIndex(sqlite3.DatabaseError):
-    """The index file is damaged or is not an index: it is rebuilt from the corpus."""
-
-
-def is_corrupt(exc: BaseException) -> bool:
-    """Whether an error says the file is damaged, as opposed to busy, locked or unwritable."""
-    if isinstance(exc, CorruptIndex):
-        return True
-    code = getattr(exc, "sqlite_errorcode", None)
-    return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in (_CORRUPT, _NOTADB)
-
-
-def is_busy(exc: BaseException) -> bool:
-    """Whether another connection holds the lock: worth waiting for, never a reason to give up the file."""
-    return isinstance(exc, sqlite3.OperationalError) and getattr(exc, "sqlite_errorcode", 0) & 0xFF in (5, 6)
-_COLUMNS = ("name, size, file_stamp, fingerprint, id, category, category_slug, published_at, error, mtime,"
-            " first_seen, changed_at, warnings, authors")
-
-
-def _parser_digest() -> str:
-    # The parser's own source is part of the schema: an index written by another
-    # parser version is rebuilt, never trusted, without anyone remembering to bump.
-    digest = hashlib.sha256()
-    package = resources.files("feedsvc.articles")
-    for entry in sorted(package.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith((".py", ".txt")):
-            digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-SCHEMA = f"{LAYOUT}:{_parser_digest()}"
-
-
-def _entry(values: tuple[object, ...]) -> FileEntry:
-    *fields, authors = values
-    # The columns are the fields, in order; authors are stored as a JSON list.
-    return FileEntry(*fields, authors=tuple(json.loads(authors)) if authors else ())  # type: ignore[arg-type, misc]
-
-
-def _values(entry: FileEntry) -> tuple[object, ...]:
-    return (entry.name, entry.size, entry.file_stamp, entry.fingerprint, entry.id, entry.category,
-            entry.category_slug, entry.published_at, entry.error, entry.mtime, entry.first_seen, entry.changed_at,
-            entry.warnings, json.dumps(entry.authors, ensure_ascii=False) if entry.authors else None)
 
 
 class SqliteStore:
     """A restart reparses only the files that changed. File entries and article bodies are two
-    tables, so a start reads only the small entries; bodies are read a page at a time."""
+    tables, so a start reads only the small entries; bodies are read a page at a time.
+
+    One class for one file: every method is one transaction of the Store protocol, and the tables
+    it keeps together (entries, bodies, search words, first-seen dates, clocks, the change log)
+    must change together, so it stays whole at a little over 150 lines.
+    """
 
     persistent = True
 
@@ -136,10 +99,10 @@ class SqliteStore:
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             found = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if found is None or found[0] != SCHEMA:
-                _create_tables(conn)
+                create_tables(conn, SCHEMA)
 
     def rows(self) -> list[FileEntry]:
-        return [_entry(values) for values in self._connect().execute(f"SELECT {_COLUMNS} FROM files")]
+        return [row_entry(values) for values in self._connect().execute(f"SELECT {COLUMNS} FROM files")]
 
     def put(self, items: list[Parsed], seen: dict[str, float] | None = None) -> None:
         with self._transaction() as conn:
@@ -149,12 +112,12 @@ class SqliteStore:
                               if item.words is not None and item.entry.publishable])
             conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", list((seen or {}).items()))
             conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             [_values(e) for e, _, _ in items])
+                             [entry_row(e) for e, _, _ in items])
             conn.executemany("INSERT OR REPLACE INTO bodies VALUES (?,?)",
                              [(e.name, record) for e, record, _ in items if record is not None])
             conn.executemany("DELETE FROM bodies WHERE name = ?",
                              [(e.name,) for e, record, _ in items if record is None])
-            _log_changes(conn, [e.name for e, _, _ in items])
+            log_changes(conn, [e.name for e, _, _ in items])
 
     def seen(self, ids: list[str]) -> dict[str, float]:
         found: dict[str, float] = {}
@@ -175,7 +138,7 @@ class SqliteStore:
         with self._transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO clocks VALUES (?, ?, ?)",
                              [(key, version, modified) for key, (version, modified) in clocks.items()])
-            _log_changes(conn, [""])  # "" names no file: it only moves the sequence on
+            log_changes(conn, [""])  # "" names no file: it only moves the sequence on
 
     def delete(self, entries: list[FileEntry]) -> None:
         with self._transaction() as conn:
@@ -183,7 +146,7 @@ class SqliteStore:
             names = [(e.name,) for e in entries]
             conn.executemany("DELETE FROM files WHERE name = ?", names)
             conn.executemany("DELETE FROM bodies WHERE name = ?", names)
-            _log_changes(conn, [e.name for e in entries])
+            log_changes(conn, [e.name for e in entries])
 
     def last_change(self) -> int:
         return int(self._connect().execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0])
@@ -200,8 +163,8 @@ class SqliteStore:
             for start in range(0, len(names), 500):
                 chunk = names[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for values in conn.execute(f"SELECT {_COLUMNS} FROM files WHERE name IN ({marks})", chunk):
-                    found[values[0]] = _entry(values)
+                for values in conn.execute(f"SELECT {COLUMNS} FROM files WHERE name IN ({marks})", chunk):
+                    found[values[0]] = row_entry(values)
             return last, found
 
     def set_note(self, key: str, value: str, *, notify: bool = True) -> None:
@@ -209,7 +172,7 @@ class SqliteStore:
             if conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone() != (value,):
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
                 if notify:
-                    _log_changes(conn, [""])  # "" names no file: it only moves the sequence on
+                    log_changes(conn, [""])  # "" names no file: it only moves the sequence on
 
     def note(self, key: str) -> str | None:
         found = self._connect().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -252,34 +215,6 @@ class SqliteStore:
             for name, raw in conn.execute(f"SELECT name, article FROM bodies WHERE name IN ({marks})", chunk):
                 found[name] = decode(raw)
         return found
-
-
-def _create_tables(conn: sqlite3.Connection) -> None:
-    for table in ("files", "bodies", "changes", "seen", "clocks", "acks", "search", "search_docs"):
-        conn.execute(f"DROP TABLE IF EXISTS {table}")
-    search.create(conn)
-    conn.execute(
-        "CREATE TABLE files (name TEXT PRIMARY KEY, size INTEGER, file_stamp INTEGER, fingerprint INTEGER,"
-        " id TEXT, category TEXT, category_slug TEXT, published_at REAL, error TEXT, mtime REAL,"
-        " first_seen REAL, changed_at REAL, warnings INTEGER, authors TEXT) WITHOUT ROWID"
-    )
-    # Kept when a file goes: an id that comes back keeps the date it was first published under.
-    conn.execute("CREATE TABLE seen (id TEXT PRIMARY KEY, first_seen REAL NOT NULL) WITHOUT ROWID")
-    conn.execute("CREATE TABLE clocks (key TEXT PRIMARY KEY, version TEXT NOT NULL, modified INTEGER NOT NULL)")
-    # Each worker's progress through the change log: a WebSub ping waits until all serve a change.
-    conn.execute("CREATE TABLE acks (pid INTEGER PRIMARY KEY, seq INTEGER NOT NULL)")
-    conn.execute("CREATE TABLE bodies (name TEXT PRIMARY KEY, article TEXT NOT NULL)")
-    # One line per file written or deleted: how the workers that do not scan learn what
-    # the scanning one changed (see changed_since).
-    conn.execute("CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL)")
-    conn.execute("DELETE FROM meta")
-    conn.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA,))
-
-
-def _log_changes(conn: sqlite3.Connection, names: list[str]) -> None:
-    conn.executemany("INSERT INTO changes (name) VALUES (?)", [(n,) for n in names])
-    # Keep the log bounded; a reader that fell further behind rereads every entry.
-    conn.execute("DELETE FROM changes WHERE seq <= (SELECT max(seq) FROM changes) - ?", (_CHANGES_KEPT,))
 
 
 def open_store(path: Path | None, coordinator: Coordinator | None = None) -> Store:

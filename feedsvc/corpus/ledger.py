@@ -1,0 +1,99 @@
+"""Which file publishes which article: every file's entry, the published one per id, the listings.
+
+Two files may give one id (``x.txt`` and ``x.TXT``): the one whose name sorts first is published
+and the other reported, whatever order they arrived in, so every process and every clean start
+publishes the same bytes.
+"""
+
+from __future__ import annotations
+
+import sys
+from bisect import insort
+
+from feedsvc.corpus.entry import FileEntry
+from feedsvc.corpus.listings import Listings
+
+BULK_FROM = 1000  # changes from which listings are rebuilt and sorted once, not inserted into one by one
+
+
+class Ledger:
+    """Entries by file and the published entry of each id; :meth:`apply` folds changes in.
+
+    Not thread-safe by itself: the catalog holds its lock around every call.
+    """
+
+    def __init__(self) -> None:
+        self.listings = Listings()
+        self.entries: dict[str, FileEntry] = {}
+        self.by_id: dict[str, FileEntry] = {}  # the published entry of each id
+        self.warned = 0  # published articles the parser read with a warning
+        self._claims: dict[str, list[str]] = {}  # id -> the names of the files that give it, sorted
+        self._errors: dict[str, str] = {}  # file -> why it could not be read or parsed
+        self._duplicated: set[str] = set()  # ids that more than one file gives
+
+    def apply(self, fresh: list[FileEntry], gone: list[FileEntry]) -> set[str]:
+        """Fold new or changed entries and removed ones in; the slugs of the listings touched."""
+        bulk = len(fresh) + len(gone) >= BULK_FROM
+        touched: set[str] = set()
+        ids: set[str] = set()
+        for entry in gone:
+            ids.update(self._drop(entry.name))
+        for entry in fresh:
+            ids.update(self._drop(entry.name))
+            entry = entry.interned(sys.intern)
+            self.entries[entry.name] = entry
+            if entry.error:
+                self._errors[entry.name] = entry.error
+            if entry.id and entry.publishable:
+                insort(self._claims.setdefault(entry.id, []), entry.name)
+                ids.add(entry.id)
+        for article_id in ids:
+            touched.update(self._elect(article_id, bulk))
+            if len(self._claims.get(article_id, ())) > 1:
+                self._duplicated.add(article_id)
+            else:
+                self._duplicated.discard(article_id)
+        if bulk:
+            self.listings.rebuild(touched, self.by_id.values())
+        return touched
+
+    def _drop(self, name: str) -> tuple[str, ...]:
+        old = self.entries.pop(name, None)
+        self._errors.pop(name, None)
+        if old is None or not old.id or not old.publishable:
+            return ()
+        claims = self._claims[old.id]
+        claims.remove(name)
+        if not claims:
+            del self._claims[old.id]
+        return (old.id,)
+
+    def _elect(self, article_id: str, bulk: bool) -> tuple[str, ...]:
+        """Publish the first-named file of an id; the slugs that changed."""
+        names = self._claims.get(article_id)
+        winner = self.entries[names[0]] if names else None
+        current = self.by_id.get(article_id)
+        if current is winner:
+            return ()
+        touched: tuple[str, ...] = ()
+        if current is not None:
+            touched += self.listings.remove(current, sort=not bulk)
+            del self.by_id[article_id]
+            self.warned -= bool(current.warnings)
+        if winner is not None:
+            touched += self.listings.add(winner, sort=not bulk)
+            self.by_id[article_id] = winner
+            self.warned += bool(winner.warnings)
+        return touched
+
+    def is_published(self, entry: FileEntry) -> bool:
+        return entry.publishable and self.by_id.get(entry.id or "") is entry
+
+    def skipped(self, scan_skips: dict[str, str]) -> dict[str, str]:
+        """Every file not published and why: refused by the scan, unreadable, or a duplicate id."""
+        found = {**scan_skips, **self._errors}
+        for article_id in self._duplicated:
+            names = self._claims[article_id]
+            for name in names[1:]:
+                found[name] = f"duplicate id {article_id!r}: {names[0]} is published"
+        return found
