@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote
 
+from feedsvc.corpus.listings import ALL, AUTHOR
 from feedsvc.publishing.formats import NAMES
 from feedsvc.publishing.paging import page_count
 from feedsvc.publishing.site import article_path, category_path, feed_path, with_query
@@ -41,23 +42,33 @@ def run_build(outdir: Path, config: dict, *, base_url: str | None = None, out=No
 
 
 def urls(app) -> list[str]:
-    """Every URL the service answers with 200 for default parameters, paged feeds included."""
+    """Every URL the service answers with 200 for default parameters, paged feeds and pages
+    included; searches are the only documents a static copy cannot have."""
     service = app.extensions["feedsvc"]
     repo = service.catalog
     size = service.publisher.site.default_limit
-    found = ["/", _OPML] + [f"{_OPML}?format={fmt}" for fmt in NAMES if fmt != "rss"]
-    for slug, count in [("", repo.count())] + [(s, n) for s, _, n in repo.categories()]:
+    found = ["/", "/feeds", "/favicon.ico", _OPML] + [f"{_OPML}?format={fmt}" for fmt in NAMES if fmt != "rss"]
+    found += [f"/static/{path.name}" for path in sorted(Path(app.static_folder).iterdir()) if path.is_file()]
+    listings = [(ALL, repo.count())] + [(s, n) for s, _, n in repo.categories()]
+    listings += [(AUTHOR + s, n) for s, _, n in repo.authors()]
+    for slug, count in listings:
         pages = page_count(count, size)
+        numbers = [n if n > 1 else None for n in range(1, pages + 1)]
         for fmt in NAMES:
-            found += [with_query(feed_path(slug, fmt), None, n if n > 1 else None) for n in range(1, pages + 1)]
-        if slug:
-            found += [with_query(category_path(slug), None, n if n > 1 else None) for n in range(1, pages + 1)]
+            found += [with_query(feed_path(slug, fmt), None, n) for n in numbers]
+        found += [with_query(category_path(slug) if slug else "/articles", None, n) for n in numbers]
     found += [article_path(article.id) for article in repo.all_articles()]
     return found
 
 
 def _file_name(url: str) -> str:
-    # "/" -> index.html; a query stays in the name ("all.rss?page=2"), which nginx
-    # finds with `try_files $uri$is_args$args`.
+    # "/" -> index.html; "/feeds" and "/articles" are folders too, so their pages are .html
+    # files; a query stays in the name ("all.rss?page=2", "articles.html?page=2"), which nginx
+    # finds with `try_files $uri$is_args$args` (see the README).
     path = unquote(url)
-    return "index.html" if path == "/" else path.lstrip("/")
+    if path == "/":
+        return "index.html"
+    for page in ("/feeds", "/articles"):
+        if path == page or path.startswith(page + "?"):
+            return page.lstrip("/") + ".html" + path[len(page):]
+    return path.lstrip("/")

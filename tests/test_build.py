@@ -29,6 +29,10 @@ def test_static_export_matches_the_service(corpus, tmp_path):
         "feeds/all.atom?page=4": "/feeds/all.atom?page=4", "feeds/kinh-te.json": "/feeds/kinh-te.json",
         "categories/thoi-su-chinh-tri": "/categories/thoi-su-chinh-tri",
         "articles/004_7ba9e57d7ac741dc": "/articles/004_7ba9e57d7ac741dc",
+        "articles.html": "/articles", "articles.html?page=2": "/articles?page=2", "feeds.html": "/feeds",
+        "authors/thanh-tung": "/authors/thanh-tung", "feeds/authors/thanh-tung.atom": "/feeds/authors/thanh-tung.atom",
+        "feeds/chua-phan-loai.rss": "/feeds/chua-phan-loai.rss", "favicon.ico": "/favicon.ico",
+        "static/icon-144.png": "/static/icon-144.png",
     }
     for name, url in expected.items():
         served = client.get(url).data
