@@ -227,3 +227,41 @@ def test_two_instances_serve_the_same_bytes_and_converge_after_changes(corpus, t
     finally:
         for server in (a, b):
             server.stop()
+
+
+def edited_later(corpus: Path, running: Server) -> None:
+    """An undated article published, then edited in a later second."""
+    undated = corpus / "901_instances_undated.txt"
+    write_atomically(undated, UNDATED)
+    wait_for(lambda: TAG + undated.stem in feed_ids(running), "the undated article")
+    time.sleep(1.1)
+    write_atomically(undated, UNDATED.replace("200 con bò", "250 con bò"))
+    wait_for(lambda: b"250 con b" in running.get("/feeds/all.rss?limit=200")[2], "the edit")
+
+
+def copied_with_its_mtime(corpus: Path, running: Server) -> None:
+    """An undated article copied in with the time it was written elsewhere, as `rsync -a`, `cp -p`
+    and `tar x` do."""
+    undated = corpus / "901_instances_undated.txt"
+    temporary = corpus / ".901.part"
+    temporary.write_text(UNDATED, encoding="utf-8")
+    an_hour_ago = time.time() - 3600
+    os.utime(temporary, (an_hour_ago, an_hour_ago))
+    os.replace(temporary, undated)
+    wait_for(lambda: TAG + undated.stem in feed_ids(running), "the copied article")
+
+
+@pytest.mark.parametrize("history", [edited_later, copied_with_its_mtime], ids=lambda f: f.__name__)
+def test_an_instance_started_later_serves_the_same_bytes(corpus, tmp_path, history):
+    """Scaling out, or a redeploy on an ephemeral disk: a new instance indexes the folder from nothing,
+    after the running one saw the folder change. Its documents must be the same bytes."""
+    running = instance(tmp_path, corpus, "running")
+    late = instance(tmp_path, corpus, "late")
+    try:
+        start_all(running)
+        history(corpus, running)
+        start_all(late)
+        assert_identical(running, late, crawl(running))
+    finally:
+        for server in (running, late):
+            server.stop()
