@@ -172,7 +172,7 @@ def test_conditional_requests_through_the_cache_get_304(stack):
 
 
 def test_a_change_reaches_clients_through_the_cache_within_max_age(stack):
-    corpus, _, _, cache = stack
+    corpus, one, two, cache = stack
     path = "/feeds/all.atom"
     status, _, body = cache.get(path)
     assert status == 200
@@ -181,20 +181,26 @@ def test_a_change_reaches_clients_through_the_cache_within_max_age(stack):
 
     written = time.monotonic()
     write_atomically(corpus / "950_varnish.txt", ARTICLE)
+    origins_have_it = None  # when both instances serve it (they pick it up on their own, in about a second)
     ages = []
     while True:
+        if origins_have_it is None and all(new_id in ids(server.get(path)[2]) for server in (one, two)):
+            origins_have_it = time.monotonic()
         status, headers, body = cache.get(path)
         assert status == 200
         ages.append(int(headers["Age"]))
         if new_id in ids(body):
             break
-        assert time.monotonic() - written < MAX_AGE + 5, f"not through the cache after {MAX_AGE + 5}s"
+        assert time.monotonic() - written < MAX_AGE + 10, "not through the cache after 10 s past max-age"
         time.sleep(0.05)
-    delay = time.monotonic() - written
-    print(f"change through Varnish after {delay:.2f}s (max-age {MAX_AGE}s); ages seen {min(ages)}-{max(ages)}s")
-    # The origins have it within a second (test_gunicorn), the cache's copy is at most max-age old,
-    # then one client may get it stale while the new one is fetched (stale-while-revalidate).
-    assert delay < MAX_AGE + 1.5
+    through = time.monotonic()
+    if origins_have_it is None:  # the cache fetched from the instance that had it first
+        origins_have_it = through
+    print(f"origins {origins_have_it - written:.2f}s after the write, the cache {through - origins_have_it:.2f}s "
+          f"after the origins (max-age {MAX_AGE}s); ages seen {min(ages)}-{max(ages)}s")
+    # The cache's copy was at most max-age old when the origins had the change; then one client may
+    # get it stale while the new one is fetched (stale-while-revalidate), the next gets the new one.
+    assert through - origins_have_it < MAX_AGE + 1.0
     assert max(ages) <= MAX_AGE + STALE_WHILE_REVALIDATE  # no copy older than the app allows
 
 
