@@ -81,10 +81,16 @@ class Reloader:
         self._thread = threading.Thread(target=self._run, name="feedsvc-reloader", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop watching, wait for the thread, and give the seat to another process."""
         self._stop.set()
         if self._watcher is not None:
             self._watcher.stop()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        if self._thread is None or not self._thread.is_alive():
+            self.indexer.coordinator.leave_seat()
+            self.scanning = False
 
     def _scans(self) -> bool:
         catalog = self.indexer.catalog
