@@ -28,14 +28,15 @@ def run_build(outdir: Path, config: dict, *, base_url: str | None = None, out=No
     client = app.test_client()
     written = 0
     for url in urls(app):
-        response = client.get(url)
-        if response.status_code != 200:
-            print(f"feedsvc build: {url} answered {response.status_code}", file=sys.stderr)
+        with client.get(url) as response:  # closed: a static file is served from an open file
+            status, data = response.status_code, response.data
+        if status != 200:
+            print(f"feedsvc build: {url} answered {status}", file=sys.stderr)
             return 1
         target = outdir / _file_name(url)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(response.data)
-        Path(str(target) + ".gz").write_bytes(gzip.compress(response.data, 9, mtime=0))
+        target.write_bytes(data)
+        Path(str(target) + ".gz").write_bytes(gzip.compress(data, 9, mtime=0))
         written += 1
     print(f"wrote {written} documents (and .gz siblings) to {outdir}", file=out)
     return 0

@@ -35,7 +35,8 @@ def test_static_export_matches_the_service(corpus, tmp_path):
         "static/icon-144.png": "/static/icon-144.png",
     }
     for name, url in expected.items():
-        served = client.get(url).data
+        with client.get(url) as response:
+            served = response.data
         assert (out / name).read_bytes() == served, name
         assert gzip.decompress((out / (name + ".gz")).read_bytes()) == served
     files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and p.suffix != ".gz"}
