@@ -81,7 +81,7 @@ def test_undated_articles_are_dated_when_the_index_first_published_them(corpus, 
         assert article.date_precision == SEEN and article.published.timestamp() == 1_600_000_000
     assert all(repo.get(i).published == a.published for i, a in parsed.items() if a.published)
 
-    # One added later is news: on top of the site listing and of its section's, dated now.
+    # One written later is news: on top of the site listing and of its section's, dated by its mtime.
     (corpus / "300_undated.txt").write_text(UNDATED, encoding="utf-8")
     repo.refresh()
     first = repo.page(ALL, 1)[0][0]
@@ -102,14 +102,22 @@ def test_undated_articles_are_dated_when_the_index_first_published_them(corpus, 
     assert repo.get("300_undated").published == again.get("300_undated").published == when
 
 
-def test_an_old_file_copied_in_is_dated_when_it_arrives_not_by_its_old_mtime(repo, corpus):
+def test_an_undated_file_copied_in_with_its_mtime_is_dated_by_it_in_every_index(repo, corpus, tmp_path):
+    # cp -p, tar x, rsync -t keep the time the file was written elsewhere. The date comes from the
+    # file, so an index that saw it arrive and one built later (another instance) agree.
     (corpus / "301_copied.txt").write_text(UNDATED, encoding="utf-8")
-    os.utime(corpus / "301_copied.txt", (1_500_000_000, 1_500_000_000))  # cp -p, tar x, rsync -t
+    os.utime(corpus / "301_copied.txt", (1_500_000_000.7, 1_500_000_000.7))
+    repo.refresh()
+    assert repo.get("301_copied").published.timestamp() == 1_500_000_000
+    later = Repo(corpus, SqliteStore(tmp_path / "later.sqlite3"))
+    later.refresh()
+    assert later.get("301_copied").published == repo.get("301_copied").published
+    # An mtime that is no date (a zip's or a reproducible build's zero) dates it when it arrives.
+    (corpus / "302_zero.txt").write_text(UNDATED.replace("cà phê", "cao su"), encoding="utf-8")
+    os.utime(corpus / "302_zero.txt", (0, 0))
     before = time.time()
     repo.refresh()
-    article = repo.get("301_copied")
-    assert article.published.timestamp() >= int(before)
-    assert article.published == repo.page(ALL, 1)[0][0].published  # as new as the newest
+    assert repo.get("302_zero").published.timestamp() >= int(before)
 
 
 def test_clocks_move_strictly_forward_with_every_change_even_within_one_second(corpus, tmp_path):

@@ -251,7 +251,14 @@ def copied_with_its_mtime(corpus: Path, running: Server) -> None:
     wait_for(lambda: TAG + undated.stem in feed_ids(running), "the copied article")
 
 
-@pytest.mark.parametrize("history", [edited_later, copied_with_its_mtime], ids=lambda f: f.__name__)
+# An undated article edited after publication keeps, in the index that saw it published, the date
+# it had then; an index built later has only the edited file's mtime. Nothing in the files keeps the
+# first date, so the two disagree by the time between publication and edit (README: several instances).
+EDITED_LATER_DIFFERS = pytest.mark.xfail(strict=True, reason="an undated article's first date is not in its files")
+
+
+@pytest.mark.parametrize("history", [pytest.param(edited_later, marks=EDITED_LATER_DIFFERS), copied_with_its_mtime],
+                         ids=lambda f: f.__name__)
 def test_an_instance_started_later_serves_the_same_bytes(corpus, tmp_path, history):
     """Scaling out, or a redeploy on an ephemeral disk: a new instance indexes the folder from nothing,
     after the running one saw the folder change. Its documents must be the same bytes."""

@@ -120,11 +120,10 @@ class Indexer:
         todo = sorted(name for name, stale in seen.items() if stale)
         if gone:
             store.delete(gone)
-        first_load = not known
         fresh: list[FileEntry] = []
         for batch in self.scanner.parse(todo):
             ids = [item.entry.id for item in batch if item.entry.id]
-            stamped, new_ids = stamp(batch, known, store.seen(ids) if ids else {}, self.clock(), first_load)
+            stamped, new_ids = stamp(batch, known, store.seen(ids) if ids else {}, self.clock())
             store.put(stamped, new_ids)  # batch by batch, while the helpers parse the next ones
             fresh += [item.entry for item in stamped]
         if store.persistent:  # for the workers that sync (a note that did not change is not written)

@@ -22,11 +22,7 @@ from feedsvc.corpus.entry import FileEntry
 from feedsvc.corpus.store import Clocks, Parsed
 
 RENDERER = "renderer"  # the clock of what the documents are made with (code and settings)
-# A file written this recently is taken to have been written for publication now: its mtime dates
-# it, so every worker and every instance on a shared folder agrees to the second. An older mtime
-# (a copy that kept it, a tarball) is not news: the moment the index saw it is.
-FRESH_MTIME = 120.0
-PLAUSIBLE_MTIME = 631_152_000.0  # 1990-01-01: older mtimes are a tool's zero, not a date
+PLAUSIBLE_MTIME = 631_152_000.0  # 1990-01-01: older mtimes are a tool's zero (a zip, a reproducible build), not a date
 
 
 def tick(previous: float | None, now: float) -> int:
@@ -35,17 +31,22 @@ def tick(previous: float | None, now: float) -> int:
     return moment if previous is None else max(moment, math.floor(previous) + 1)
 
 
-def first_seen(entry: FileEntry, now: float, first_load: bool) -> float:
-    """When a new id is first published: its file's mtime when that is recent (or when the whole
-    corpus is indexed for the first time, so re-indexing the same files gives the same dates), else now."""
+def first_seen(entry: FileEntry, now: float) -> float:
+    """When a new id is first published: its file's mtime, never later than now; now when the mtime is no date.
+
+    The mtime is in the files, so every worker and every instance reading them agrees to the second,
+    whenever it indexes them: one that saw the file arrive and one started later (scaling out, a
+    redeploy on an ephemeral disk). A file written for publication has a fresh mtime and is news; one
+    copied in with the time it was written elsewhere (``cp -p``, ``rsync -a``, ``tar x``) is dated then.
+    """
     mtime = entry.mtime
-    if PLAUSIBLE_MTIME <= mtime <= now + 1 and (first_load or mtime >= now - FRESH_MTIME):
+    if mtime >= PLAUSIBLE_MTIME:
         return float(math.floor(min(mtime, now)))
     return float(math.floor(now))
 
 
-def stamp(batch: list[Parsed], known: dict[str, FileEntry], seen: dict[str, float], now: float,
-          first_load: bool) -> tuple[list[Parsed], dict[str, float]]:
+def stamp(batch: list[Parsed], known: dict[str, FileEntry], seen: dict[str, float],
+          now: float) -> tuple[list[Parsed], dict[str, float]]:
     """Each parsed entry with its first-seen and changed-at times; the first-seen times of ids new
     to the index (``seen``: those it has)."""
     new_ids: dict[str, float] = {}
@@ -58,7 +59,7 @@ def stamp(batch: list[Parsed], known: dict[str, FileEntry], seen: dict[str, floa
         if entry.id:
             when = seen.get(entry.id) or new_ids.get(entry.id)
             if when is None:
-                when = new_ids[entry.id] = first_seen(entry, now, first_load)
+                when = new_ids[entry.id] = first_seen(entry, now)
         stamped.append(Parsed(replace(entry, first_seen=when, changed_at=changed_at), record, words))
     return stamped, new_ids
 
