@@ -69,8 +69,9 @@ def test_a_change_reaches_a_subscriber_through_the_hub_and_nothing_else_does(cor
 
             pings = hub.pings()
             assert pings and all(p["form"]["hub.url"] == p["form"]["hub.topic"] for p in pings)
+            # The site's, the section's and the author's feeds: the listings the new articles are in.
             assert {p["form"]["hub.topic"] for p in pings} <= {server.url(f"/feeds/{s}.{f}")
-                                                               for s in ("all", "kinh-te")
+                                                               for s in ("all", "kinh-te", "authors/ngoc-anh")
                                                                for f in ("rss", "atom", "json")}
             before = len(pings)
         finally:

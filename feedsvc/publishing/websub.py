@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from feedsvc.corpus.catalog import UnknownCategory
 from feedsvc.corpus.indexer import Changes
+from feedsvc.corpus.listings import AUTHOR
 from feedsvc.publishing.formats import NAMES
 from feedsvc.publishing.publisher import Publisher
 from feedsvc.publishing.site import feed_path
@@ -91,6 +92,7 @@ class WebSubPinger:
         slugs = set(changes.touched)
         if watching and changes.source_wide:
             slugs |= {"", *(slug for slug, _, _ in catalog.categories())}
+            slugs |= {AUTHOR + slug for slug, _, _ in catalog.authors()}
         store = catalog.store
         topics = []
         for slug in sorted(slugs):
