@@ -162,4 +162,5 @@ def test_searching_from_the_header_without_accents(server, browser):
     assert browser.current_url == server.url("/search?q=dak+ha")
     titles = [element.text for element in browser.find_elements("css selector", "ul.news h2 a")]
     assert any("Đăk Hà" in title for title in titles), titles
-    assert browser.find_element("css selector", "#q2").get_attribute("value") == "dak ha"
+    again = browser.find_element("css selector", "header form[role=search] input[name=q]")
+    assert again.get_attribute("value") == "dak ha"  # left in the box, to be changed

@@ -89,6 +89,7 @@ def test_every_page_has_the_header_navigation_search_and_a_link_to_the_feeds_pag
         assert [text(a) for a in links] == NAV, path
         hrefs = {text(a): a.get("href") for a in links}
         assert hrefs["Trang chủ"] == "/" and hrefs["Tất cả bài"] == "/articles" and hrefs["Theo dõi"] == "/feeds"
+        assert hrefs["Chuyên mục"] == "/#chuyen-muc"
         # Tìm kiếm leads to the search form in the header, which searches with GET /search?q=
         target = doc.get_element_by_id(hrefs["Tìm kiếm"].lstrip("#"))
         assert target.tag == "form" and target.get("action") == "/search" and target.get("method") == "get"
@@ -116,6 +117,13 @@ def test_pages_need_nothing_the_content_security_policy_forbids(app, client):
                     for a in element.attrib if a.startswith("on")], path
         for url in doc.xpath("//@href | //@src | //@action"):
             assert url.startswith(("/", "?", "#")), (path, url)
+
+
+def test_the_home_page_lists_every_section_where_the_navigation_points(app, client):
+    sections = page(client, "/").get_element_by_id("chuyen-muc").getparent()
+    links = [(a.get("href"), text(a)) for a in sections.xpath(".//li/a[not(@class)]")]
+    assert links == [(f"/categories/{slug}", name) for slug, name, _ in catalog(app).categories()]
+    assert links[-1] == (f"/categories/{NO_SECTION}", NO_SECTION_NAME)
 
 
 def test_feed_links_carry_the_feed_icon_and_their_format(app, client):
