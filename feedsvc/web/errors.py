@@ -18,9 +18,10 @@ log = logging.getLogger(__name__)
 
 # status -> (heading, what a reader can do), in the site's language.
 PAGES = {
-    400: ("Yêu cầu không hợp lệ", "Địa chỉ hoặc tham số của trang không đúng. Hãy kiểm tra lại đường dẫn."),
+    400: ("Yêu cầu không hợp lệ", "Địa chỉ hoặc tham số của trang không đúng. Hãy kiểm tra lại đường dẫn; nếu bạn"
+                                  " đang tìm kiếm, hãy gõ từ 1 đến 200 ký tự, có chữ hoặc số."),
     404: ("Không tìm thấy trang", "Trang bạn tìm không có hoặc đã được gỡ. Hãy thử tìm kiếm, hoặc xem tất cả bài."),
-    405: ("Không hỗ trợ thao tác này", "Trang này chỉ để đọc."),
+    405: ("Không hỗ trợ thao tác này", "Trang này chỉ để đọc: hãy mở nó bằng trình duyệt hoặc ứng dụng đọc tin."),
     414: ("Địa chỉ quá dài", "Hãy rút ngắn đường dẫn rồi thử lại."),
     503: ("Hệ thống đang nạp dữ liệu", "Các bài viết đang được nạp. Vui lòng tải lại trang sau ít giây."),
 }

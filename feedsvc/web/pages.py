@@ -9,8 +9,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template
 
+from feedsvc.articles.dates import VN_TZ
 from feedsvc.corpus.catalog import SEEN
-from feedsvc.corpus.listings import ALL, AUTHOR, author_key
+from feedsvc.corpus.listings import ALL, AUTHOR, NO_SECTION, NO_SECTION_NAME, author_key, is_author
 from feedsvc.publishing.cache import make_document
 from feedsvc.publishing.formats import FORMATS
 from feedsvc.publishing.paging import check_page
@@ -51,7 +52,8 @@ def author_path(name: str) -> str | None:
 
 def _context(**values: object) -> dict[str, object]:
     return {"site": service().publisher.site, "feed_links": feed_links, "article_path": article_path,
-            "category_path": category_path, "author_path": author_path, **values}
+            "category_path": category_path, "author_path": author_path, "no_section": NO_SECTION,
+            "no_section_name": NO_SECTION_NAME, **values}
 
 
 @bp.get("/")
@@ -165,15 +167,59 @@ def article(article_id: str) -> Response:
     return _page(key, frozenset({section}), render, modified)
 
 
+# Names of the formats as readers and their users write them.
+FORMAT_LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+
+
+@bp.app_template_filter("feedformat")
+def feed_format(name: str) -> str:
+    """'rss' -> 'RSS', 'json' -> 'JSON Feed'."""
+    return FORMAT_LABELS.get(name, name.upper())
+
+
+def _local(moment: datetime) -> datetime:
+    # Dates are shown as the newsroom lives them: Vietnam time (UTC+7, no DST).
+    return moment.astimezone(VN_TZ) if moment.tzinfo else moment
+
+
 @bp.app_template_filter("vndate")
-def vndate(moment: datetime | None, precision: str | None) -> str:
-    """05/10/2021, or 10/2021 for a month-only date; empty when undated."""
+def vndate(moment: datetime | None, precision: str | None, long: bool = False) -> str:
+    """How a Vietnamese reader writes a date: 05/10/2021, with its time when known (05/10/2021 15:30),
+    the weekday first when ``long`` (Thứ Ba, 05/10/2021); "tháng 10/2021" for a month-only date;
+    empty when undated."""
     if moment is None:
         return ""
-    return moment.strftime("%m/%Y" if precision == "month" else "%d/%m/%Y")
+    moment = _local(moment)
+    if precision == "month":
+        return f"tháng {moment:%m/%Y}"
+    text = f"{moment:%d/%m/%Y}"
+    if precision == SEEN or (moment.hour, moment.minute) != (0, 0):
+        text += f" {moment:%H:%M}"
+    return f"{WEEKDAYS[moment.weekday()]}, {text}" if long else text
+
+
+@bp.app_template_filter("isodate")
+def iso_date(moment: datetime | None, precision: str | None) -> str:
+    """The ``datetime`` of a <time> element: a month (2021-10), a day (2021-10-05), or a moment
+    with its offset when the time is known (HTML Living Standard, "valid date string" and kin)."""
+    if moment is None:
+        return ""
+    moment = _local(moment)
+    if precision == "month":
+        return f"{moment:%Y-%m}"
+    if precision != SEEN and (moment.hour, moment.minute) == (0, 0):
+        return f"{moment:%Y-%m-%d}"
+    return moment.isoformat(timespec="minutes")
 
 
 @bp.app_template_test("seen")
 def dated_when_seen(precision: str | None) -> bool:
     """Whether a date is when the service first published the article (the source gave none)."""
     return precision == SEEN
+
+
+@bp.app_template_test("author_listing")
+def author_listing(slug: str) -> bool:
+    """Whether a listing's key is an author's (their pages say "tác giả", not "chuyên mục")."""
+    return is_author(slug)
