@@ -91,7 +91,7 @@ EOF
   [[ "$status" == 200 ]] && break
   sleep 0.2
 done
-podman logs "$name" 2>&1 | head -8
+podman logs "$name" 2>&1 | sed -n 1,8p  # reads it all: head would close the pipe, and pipefail fail the script
 [[ "$status" == 200 ]] || { echo "build-image: /healthz answered $status" >&2; exit 1; }
 user=$(podman exec "$name" id -u)
 index=$(podman exec "$name" sh -c 'ls /app/instance' | tr '\n' ' ')  # the parse index, written as that user
