@@ -147,6 +147,7 @@ class Server:
                     if response.status == 200:
                         return json.load(response)
             except urllib.error.HTTPError as exc:
+                exc.close()  # it holds the connection
                 last = f"HTTP {exc.code}"
             except (OSError, ValueError) as exc:
                 last = repr(exc)
@@ -273,7 +274,8 @@ class Server:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, response.headers, response.read()
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers, exc.read()
+            with exc:  # it holds the connection
+                return exc.code, exc.headers, exc.read()
 
     def healthz(self) -> dict:
         status, _, body = self.get("/healthz")

@@ -247,7 +247,8 @@ def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[in
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+        with exc:  # it holds the connection
+            return exc.code, exc.read()
     except OSError:
         return 0, b""
 

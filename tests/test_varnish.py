@@ -98,7 +98,8 @@ class Varnish:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, response.headers, response.read()
         except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers, exc.read()
+            with exc:  # it holds the connection
+                return exc.code, exc.headers, exc.read()
 
 
 @pytest.fixture(scope="module")

@@ -133,7 +133,8 @@ class StandInPublisher:
             with urllib.request.urlopen(urllib.request.Request(self.hub_url, data=data), timeout=10) as answer:
                 status, text = answer.status, answer.read().decode()
         except urllib.error.HTTPError as exc:
-            status, text = exc.code, exc.read().decode()
+            with exc:  # it holds the connection
+                status, text = exc.code, exc.read().decode()
         return Ping(status, text, sent, time.monotonic())
 
 
@@ -230,6 +231,7 @@ def test_hub_reads_hub_topic_and_ignores_hub_url(hub, sub, publisher):
     query = urllib.parse.urlencode({"hub.mode": "publish", "hub.topic": a.url})
     with pytest.raises(urllib.error.HTTPError) as in_query:  # it reads the form body only
         urllib.request.urlopen(urllib.request.Request(f"{hub.url}?{query}", data=b""), timeout=10)
+    in_query.value.close()
     assert in_query.value.code == 400
     both = a.ping(**{"hub.mode": "publish", "hub.topic": a.url, "hub.url": b.url})
     assert both.status == 202

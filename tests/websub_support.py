@@ -215,7 +215,8 @@ class _Process:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.load(response)
         except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"{}")
+            with exc:  # it holds the connection
+                return exc.code, json.loads(exc.read() or b"{}")
 
 
 class Hub(_Process):
