@@ -11,8 +11,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
-_PORT = re.compile(r"^[1-9][0-9]{0,4}$")
+# fullmatch, never match with $: "$" also matches before a final newline.
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+_PORT = re.compile(r"[1-9][0-9]{0,4}")
 SCHEMES = ("http", "https")
 
 
@@ -23,16 +24,19 @@ class BadHost(ValueError):
 def check_host(host: str) -> str:
     """``host`` if it is a DNS name, IPv4 or bracketed IPv6 address with an optional port; else :class:`BadHost`."""
     name, port = _split_port(host)
-    if port is not None and not (_PORT.match(port) and int(port) <= 65535):
+    if port is not None and not (_PORT.fullmatch(port) and int(port) <= 65535):
         raise BadHost(f"invalid port in Host header {host[:80]!r}")
     if name.startswith("["):
+        # A zone id ("%eth0", RFC 6874) names an interface of the client's machine, never a public
+        # host, and ipaddress accepts any text in it: refused.
+        address = name[1:-1] if name.endswith("]") and "%" not in name else "-"
         try:
-            ipaddress.IPv6Address(name[1:-1] if name.endswith("]") else "-")
+            ipaddress.IPv6Address(address)
         except ValueError:
             raise BadHost(f"invalid IPv6 address in Host header {host[:80]!r}") from None
         return host
-    labels = name[:-1].split(".") if name.endswith(".") else name.split(".")
-    if not name or len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+    bare = name[:-1] if name.endswith(".") else name  # the root's dot is not part of the 253 (RFC 1035 §2.3.4)
+    if not bare or len(bare) > 253 or not all(_LABEL.fullmatch(label) for label in bare.split(".")):
         raise BadHost(f"invalid Host header {host[:80]!r}")
     return host
 
