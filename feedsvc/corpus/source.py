@@ -97,10 +97,16 @@ def read_file(folder: str, name: str, size_cap: int, vocabulary: Vocabulary) -> 
     """
     try:
         fd = os.open(os.path.join(folder, name), _OPEN_FLAGS)
+        try:
+            # Before fdopen, which refuses a directory and would leave the descriptor open.
+            info = os.fstat(fd)
+        except OSError:
+            os.close(fd)
+            raise
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            return FileEntry(name, 0, 0, 0, error="not a regular file"), None
         with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                return FileEntry(name, 0, 0, 0, error="not a regular file"), None
             if info.st_size > size_cap:
                 return FileEntry(name, info.st_size, file_stamp(info), 0, mtime=info.st_mtime,
                                  error=f"file too large ({info.st_size} bytes, limit {size_cap})"), None
