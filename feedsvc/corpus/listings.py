@@ -4,6 +4,7 @@ section), one per author, newest first, each with a version."""
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
@@ -57,6 +58,13 @@ def is_author(key: str) -> bool:
     return key.startswith(AUTHOR)
 
 
+def _choose(spellings: Counter[str]) -> str:
+    """The name a listing shows: a function of its articles alone, so every process and every order
+    of arrival gives the same bytes. Written as names are written before all capitals, then the
+    commonest, then the first in code point order."""
+    return min(spellings, key=lambda name: (name.isupper(), -spellings[name], name))
+
+
 class Listings:
     """Sorted keys per listing, display names per section, and a version digest per listing.
 
@@ -67,6 +75,9 @@ class Listings:
     def __init__(self) -> None:
         self.keys: dict[str, list[ListingKey]] = {ALL: []}
         self.names: dict[str, str] = {}
+        # Every spelling of a listing's name among its articles ("Hồng Hạnh", "HỒNG HẠNH"): the name
+        # shown is chosen from them, never from whichever article came first (see _choose).
+        self._spellings: dict[str, Counter[str]] = {}
         self._versions: dict[str, tuple[int, int]] = {ALL: (0, 0)}
 
     def add(self, entry: FileEntry, *, sort: bool = True) -> tuple[str, ...]:
@@ -76,7 +87,9 @@ class Listings:
         for slug in slugs:
             if slug not in self.keys:
                 self.keys[slug] = []
-                self.names[slug] = self._name(slug, entry)
+            spellings = self._spellings.setdefault(slug, Counter())
+            spellings[self._name(slug, entry)] += 1
+            self.names[slug] = _choose(spellings)
             if sort:
                 insort(self.keys[slug], key)
             xor, count = self._versions.get(slug, (0, 0))
@@ -95,6 +108,13 @@ class Listings:
         for slug in slugs:
             xor, count = self._versions[slug]
             self._versions[slug] = (xor ^ entry.fingerprint, count - 1)
+            spellings = self._spellings[slug]
+            spelling = self._name(slug, entry)
+            spellings[spelling] -= 1
+            if spellings[spelling] <= 0:
+                del spellings[spelling]
+            if spellings:
+                self.names[slug] = _choose(spellings)
             if not sort:
                 continue  # rebuild() redoes the listing
             listing = self.keys[slug]
@@ -125,6 +145,7 @@ class Listings:
     def _forget(self, slug: str) -> None:
         self.keys.pop(slug, None)
         self.names.pop(slug, None)
+        self._spellings.pop(slug, None)
         self._versions.pop(slug, None)
 
     def version(self, slug: str = ALL) -> str:
