@@ -117,7 +117,9 @@ def _fold_table() -> dict[int, str]:
     # the table, so the ASCII and punctuation that stay as they are are listed too.
     table = {code: chr(code) for code in (*range(0x80), *range(0x2000, 0x2070))}
     table.update({ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
-    table.update({ord("Đ"): "d", ord("đ"): "d"})
+    # Đ and đ, and the Icelandic eth (Ð U+00D0, ð) that some keyboards and cp1258 conversions put
+    # in their place: a reader searching "dak" must find "Ðắk" as well as "Đắk".
+    table.update({ord("Đ"): "d", ord("đ"): "d", ord("Ð"): "d", ord("ð"): "d"})
     for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
         base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
         if len(base) == 1 and base.isascii() and base.isalpha():
@@ -138,7 +140,7 @@ def fold(text: str) -> str:
     quick = text.translate(_FOLD_TABLE)
     if quick.isascii():
         return quick
-    text = text.replace("Đ", "D").replace("đ", "d")
+    text = text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
