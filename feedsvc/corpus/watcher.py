@@ -48,6 +48,7 @@ class Watcher(FileSystemEventHandler):
         self._first: float | None = None
         self._last = 0.0
         self._event = threading.Event()
+        self._stopped = False
         self._observer: Observer | None = None  # type: ignore[valid-type]
         self.identity: tuple[int, int] | None = None
 
@@ -68,6 +69,8 @@ class Watcher(FileSystemEventHandler):
         return True
 
     def stop(self) -> None:
+        self._stopped = True
+        self._event.set()  # wakes a thread in wait()
         if self._observer is not None:
             self._observer.stop()
             self._observer = None
@@ -112,7 +115,7 @@ class Watcher(FileSystemEventHandler):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
-            if not self._event.wait(remaining):
+            if not self._event.wait(remaining) or self._stopped:
                 return False
             # Let a burst of events settle (an editor's save, a copy of many files).
             now = time.monotonic()
