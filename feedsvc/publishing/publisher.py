@@ -63,8 +63,7 @@ class Publisher:
         def render() -> Document:
             select: Select = lambda size, number: self.catalog.page(slug, size, number)  # noqa: E731
             return self._render(base_url, fmt, limit, page, select, feed_id=self.site.feed_id(slug), title=title,
-                                path=feed_path(slug, fmt), home=category_path(slug),
-                                changed=self.catalog.modified(slug))
+                                path=feed_path(slug, fmt), home=category_path(slug))
 
         return self.cache.get(key, render, frozenset({slug}))
 
@@ -78,13 +77,13 @@ class Publisher:
             terms = "+".join(fold(query).split())
             return self._render(base_url, fmt, limit, page, select, feed_id=self.site.feed_id(f"search:{terms}"),
                                 title=f"Tìm kiếm “{query}” – {self.site.title}", path=search_path(fmt),
-                                home=with_query(search_path(), q=query), changed=self.catalog.modified(ALL), q=query)
+                                home=with_query(search_path(), q=query), q=query)
 
         # Every search shows the whole site: any change may change its results.
         return self.cache.get(key, render, frozenset({ALL}))
 
     def _render(self, base_url: str, fmt: str, limit: int | None, page: int | None, select: Select, *,
-                feed_id: str, title: str, path: str, home: str, changed: int | None, q: str | None = None) -> Document:
+                feed_id: str, title: str, path: str, home: str, q: str | None = None) -> Document:
         size = limit or self.site.default_limit
         number = page or 1
         articles, total = select(size, number)
@@ -109,8 +108,9 @@ class Publisher:
             next_url=link(number + 1) if number < last else None,
             previous_url=link(number - 1) if paged and number > 1 else None,
             ttl_minutes=max(1, self.site.max_age // 60),
-            # An empty feed is updated when its listing last changed (RFC 4287 requires a date).
-            updated=datetime.fromtimestamp(changed or 0, tz=VN_TZ) if not articles else None,
+            # An empty feed (a search that finds nothing) still needs a date (RFC 4287 §4.2.15): the
+            # site's newest article's, which every instance agrees on; an empty site's, the epoch.
+            updated=None if articles else datetime.fromtimestamp(self.catalog.newest(ALL) or 0, tz=VN_TZ),
             hubs=self.site.hubs,
             icon_url=base_url + ICONS[0], logo_url=base_url + ICONS[1], large_icon_url=base_url + ICONS[2],
         )
