@@ -103,13 +103,15 @@ def test_pages_need_nothing_the_content_security_policy_forbids(app, client):
     # default-src 'none'; style-src 'self'; img-src 'self': no script, no inline style, nothing from
     # elsewhere; and no <img> at all (tests/test_hostile_files.py counts one as a hostile file's doing).
     for path in some_pages(app) + ["/static/site.css"]:
-        response = client.get(path)
+        with client.get(path) as response:  # closed: a static file is served from an open file
+            response.get_data()
         csp = response.headers["Content-Security-Policy"]
         assert "default-src 'none'" in csp and "style-src 'self'" in csp and "img-src 'self'" in csp
         if path.endswith(".css"):
             for url in re.findall(r"url\(([^)]*)\)", response.data.decode()):
                 target = "/static/" + url.strip("\"' ")
-                assert client.get(target).status_code == 200, target  # the stylesheet's images are the site's own
+                with client.get(target) as image:  # the stylesheet's images are the site's own
+                    assert image.status_code == 200, target
             continue
         doc = lxml_html.document_fromstring(response.data.decode("utf-8"))
         assert not doc.xpath("//script | //style | //img | //iframe | //*[@style]"), path
@@ -127,7 +129,8 @@ def test_the_home_page_lists_every_section_where_the_navigation_points(app, clie
 
 
 def test_feed_links_carry_the_feed_icon_and_their_format(app, client):
-    css = client.get("/static/site.css").data.decode()
+    with client.get("/static/site.css") as stylesheet:
+        css = stylesheet.data.decode()
     assert re.search(r"\.feed::before\s*\{[^}]*url\(\"icon-64\.png\"\)", css)
     doc = page(client, "/categories/kinh-te")
     links = doc.xpath('//a[contains(concat(" ", @class, " "), " feed ")]')

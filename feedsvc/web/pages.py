@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, request
 
 from feedsvc.articles.dates import VN_TZ
 from feedsvc.corpus.catalog import SEEN
@@ -142,14 +143,17 @@ def feeds() -> Response:
 @bp.get("/favicon.ico")
 def favicon() -> Response:
     """The site icon; browsers and feed readers ask for it at this path (Liferea: 44 times in a poll)."""
-    icon = _favicon()
-    return Response(icon, mimetype="image/vnd.microsoft.icon",
-                    headers={"Cache-Control": f"public, max-age={FAVICON_MAX_AGE}, immutable"})
+    icon, etag = _favicon()
+    response = Response(icon, mimetype="image/vnd.microsoft.icon",
+                        headers={"Cache-Control": f"public, max-age={FAVICON_MAX_AGE}, immutable"})
+    response.set_etag(etag)
+    return response.make_conditional(request)
 
 
 @lru_cache(maxsize=1)
-def _favicon() -> bytes:
-    return (Path(current_app.static_folder or "") / "favicon.ico").read_bytes()  # 1.5 KB, read once
+def _favicon() -> tuple[bytes, str]:
+    icon = (Path(current_app.static_folder or "") / "favicon.ico").read_bytes()  # 1.5 KB, read once
+    return icon, hashlib.sha256(icon).hexdigest()[:32]
 
 
 @bp.get("/articles/<article_id>")
