@@ -135,6 +135,12 @@ class Reloader:
             watcher = Watcher(self.indexer.catalog.source.location)
             self._watcher = watcher if watcher.start() else None
             self.watch = self._watcher is not None
+            if self._watcher is not None:
+                self._next_full = 0.0  # a file written before the watch began has no event: scan once now
+        elif self._watcher is not None and not self._watcher.still_the_folder():
+            # A deploy replaced the folder (mv new export): the watch still follows the old one and
+            # hears nothing of the new. One stat a second notices it; the scan below moves the watch.
+            self._next_full = 0.0
         now = time.monotonic()
         if now >= self._next_full:
             self.load()
