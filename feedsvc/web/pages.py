@@ -147,7 +147,8 @@ def favicon() -> Response:
     response = Response(icon, mimetype="image/vnd.microsoft.icon",
                         headers={"Cache-Control": f"public, max-age={FAVICON_MAX_AGE}, immutable"})
     response.set_etag(etag)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # turns itself into a 304 in place
+    return response
 
 
 @lru_cache(maxsize=1)
