@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -33,15 +34,17 @@ def open_repository(corpus: Path, index: Path) -> Catalog:
 
 def index_times(corpus: Path, workdir: Path, reps: int) -> dict:
     """Cold (no index file) and warm (unchanged corpus, index kept) starts, interleaved."""
-    cold, warm = [], []
+    cold, warm, cpu = [], [], []
     index = workdir / "index.sqlite3"
     workdir.mkdir(parents=True, exist_ok=True)
     for _ in range(reps):
         for suffix in ("", "-wal", "-shm"):
             Path(str(index) + suffix).unlink(missing_ok=True)
-        started = time.perf_counter()
+        started, own, helpers = time.perf_counter(), time.process_time(), _children_cpu()
         repository = open_repository(corpus, index)
         cold.append(time.perf_counter() - started)
+        # CPU of this process (the index writes) and of the parsing helpers, reaped by now.
+        cpu.append((time.process_time() - own, _children_cpu() - helpers))
         count = len(repository)
         del repository
         started = time.perf_counter()
@@ -49,8 +52,14 @@ def index_times(corpus: Path, workdir: Path, reps: int) -> dict:
         warm.append(time.perf_counter() - started)
         assert len(repository) == count
         del repository
+    middle = sorted(range(reps), key=cold.__getitem__)[reps // 2]  # the median run's CPU
     return {"cold_s": statistics.median(cold), "warm_s": statistics.median(warm), "articles": count,
-            "cold_all": cold, "warm_all": warm}
+            "cold_all": cold, "warm_all": warm, "cold_cpu": cpu[middle]}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def keep_index(workdir: Path, target: Path) -> Path:

@@ -66,7 +66,8 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     sizes, large, small = mode["sizes"], max(mode["sizes"]), min(mode["sizes"])
     began = time.perf_counter()
-    say(f"feedsvc bench, {'quick' if args.quick else 'full'} mode, {os.cpu_count()} cores, workdir {work}")
+    say(f"feedsvc bench, {'quick' if args.quick else 'full'} mode, {os.cpu_count()} cores, workdir {work}, "
+        f"load average {os.getloadavg()[0]:.1f}")
 
     corpora = {}
     for size in sizes:
@@ -177,6 +178,8 @@ def main() -> int:
         (f"index warm, {large:,} articles (s)", f"{times['warm_s']:.3f}"),
         ("  cold runs / warm runs (s)", " ".join(f"{t:.2f}" for t in times["cold_all"]) + " / "
          + " ".join(f"{t:.2f}" for t in times["warm_all"])),
+        ("  cold CPU: writing process / parsing helpers (s)",
+         f"{times['cold_cpu'][0]:.1f} / {times['cold_cpu'][1]:.1f}"),
         (f"index {large:,}: as written / vacuumed (MB)",
          f"{growth['written'] / mb:.1f} / {growth['vacuumed'] / mb:.1f}"),
         (f"index {large:,}: without search, vacuumed (MB)", f"{growth['without'] / mb:.1f}"),
@@ -214,7 +217,7 @@ def main() -> int:
     say(f"{'key':<28} {'value':>10}  target")
     for key, value in result.items():
         say(f"{key:<28} {'-' if value is None else value:>10}  {verdict(key, value)}")
-    say(f"total time {time.perf_counter() - began:.0f}s")
+    say(f"total time {time.perf_counter() - began:.0f}s, load average at the end {os.getloadavg()[0]:.1f}")
     shutil.rmtree(work / "index-run", ignore_errors=True)
     say(json.dumps(result))
     return 0

@@ -152,6 +152,8 @@ class Server:
         return found
 
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            return  # stopped already
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(30)
