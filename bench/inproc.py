@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import resource
 import shutil
+import sqlite3
 import statistics
 import time
+from contextlib import closing
 from pathlib import Path
 
 import baselines
 
 from feedsvc.corpus import load_folder
 from feedsvc.corpus.catalog import Catalog
+from feedsvc.corpus.indexer import Indexer
+from feedsvc.corpus.source import FolderSource
 from feedsvc.corpus.sqlite_store import SqliteStore
 from feedsvc.publishing.cache import DocumentCache
 from feedsvc.publishing.formats import page as feeds
@@ -29,15 +34,17 @@ def open_repository(corpus: Path, index: Path) -> Catalog:
 
 def index_times(corpus: Path, workdir: Path, reps: int) -> dict:
     """Cold (no index file) and warm (unchanged corpus, index kept) starts, interleaved."""
-    cold, warm = [], []
+    cold, warm, cpu = [], [], []
     index = workdir / "index.sqlite3"
     workdir.mkdir(parents=True, exist_ok=True)
     for _ in range(reps):
         for suffix in ("", "-wal", "-shm"):
             Path(str(index) + suffix).unlink(missing_ok=True)
-        started = time.perf_counter()
+        started, own, helpers = time.perf_counter(), time.process_time(), _children_cpu()
         repository = open_repository(corpus, index)
         cold.append(time.perf_counter() - started)
+        # CPU of this process (the index writes) and of the parsing helpers, reaped by now.
+        cpu.append((time.process_time() - own, _children_cpu() - helpers))
         count = len(repository)
         del repository
         started = time.perf_counter()
@@ -45,16 +52,45 @@ def index_times(corpus: Path, workdir: Path, reps: int) -> dict:
         warm.append(time.perf_counter() - started)
         assert len(repository) == count
         del repository
+    middle = sorted(range(reps), key=cold.__getitem__)[reps // 2]  # the median run's CPU
     return {"cold_s": statistics.median(cold), "warm_s": statistics.median(warm), "articles": count,
-            "cold_all": cold, "warm_all": warm}
+            "cold_all": cold, "warm_all": warm, "cold_cpu": cpu[middle]}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def keep_index(workdir: Path, target: Path) -> Path:
     """Copy the last index so servers start warm from it."""
-    source = workdir / "index.sqlite3"
-    SqliteStore(source)._connect().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return copy_index(workdir / "index.sqlite3", target)
+
+
+def copy_index(source: Path, target: Path) -> Path:
+    """A copy of an index with everything in its write-ahead log, replacing any earlier copy."""
+    with closing(sqlite3.connect(source)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for suffix in ("", "-wal", "-shm", ".lock", ".lock.scan", ".open-lock"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
     shutil.copy(source, target)
     return target
+
+
+def rescan_cpu(corpus: Path, index: Path, reps: int = 3) -> float:
+    """CPU seconds of one full scan of an unchanged folder (stat every file, compare with the
+    entries, write nothing), all in this process: what a watching worker and its helper spend
+    every FEEDSVC_RESCAN_INTERVAL. Median of ``reps``."""
+    catalog = Catalog(FolderSource(corpus), SqliteStore(index))
+    indexer = Indexer(catalog, workers=1)
+    indexer.refresh()  # the first reads the entries
+    found = []
+    for _ in range(reps):
+        started = time.process_time()
+        changes = indexer.refresh()
+        found.append(time.process_time() - started)
+        assert not changes.parsed and not changes.removed, "the corpus changed under the bench"
+    return statistics.median(found)
 
 
 def miss_times(repositories: dict[int, Catalog], rounds: int, calls: int = 4) -> tuple[dict, float]:
@@ -104,3 +140,28 @@ def render_times(repository: Catalog, rounds: int, calls: int = 2) -> tuple[dict
     ratios = {name: statistics.median(a / b for a, b in zip(found["ours"], found[name]))
               for name in ("feedgen", "django")}
     return {name: statistics.median(values) for name, values in found.items()}, ratios
+
+
+def index_growth(index: Path, workdir: Path) -> dict:
+    """Bytes of the parse index with its search tables and without: a copy with `search` and
+    `search_docs` dropped and vacuumed. The index as the service wrote it is compared, and also
+    vacuumed, which separates the search tables from free pages."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(index)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        sizes = {"written": index.stat().st_size,
+                 "free_pages": conn.execute("PRAGMA freelist_count").fetchone()[0],
+                 "page_size": conn.execute("PRAGMA page_size").fetchone()[0]}
+    for name, drop in (("vacuumed", False), ("without", True)):
+        copy = workdir / f"{name}.sqlite3"
+        copy.unlink(missing_ok=True)
+        shutil.copy(index, copy)
+        with closing(sqlite3.connect(copy, isolation_level=None)) as conn:
+            conn.execute("PRAGMA journal_mode=DELETE")
+            if drop:
+                conn.execute("DROP TABLE search")
+                conn.execute("DROP TABLE search_docs")
+            conn.execute("VACUUM")
+        sizes[name] = copy.stat().st_size
+        copy.unlink()
+    return sizes
