@@ -6,7 +6,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from feedsvc.articles import byline, dates, diacritics, text
+from feedsvc.articles import byline, datelines, dates, diacritics, text
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.articles.messages import say
 from feedsvc.articles.model import Article, ArticleParseError
@@ -128,7 +128,7 @@ class _Reader:
         # The page's own timestamp line sits under the title or above the byline.
         for index, line in enumerate(self.lines):
             # A stamp is short; most lines are paragraphs, which the length rules out cheaply.
-            if len(line) <= _MAX_STAMP and dates.PAGE_TIMESTAMP.match(line):
+            if len(line) <= _MAX_STAMP and datelines.PAGE_TIMESTAMP.match(line):
                 del self.lines[index]
                 return line
         return None
@@ -218,7 +218,7 @@ class _Reader:
         if parsed.precision == "month":
             value = parsed.value
             paragraphs = [_SITE_PREFIX.sub("", body[0]), *body[1:]] if body else []
-            day, unused = dates.search_dateline(paragraphs, value.year, value.month)
+            day, unused = datelines.search_dateline(paragraphs, value.year, value.month)
             if day is not None:
                 return day, "day"
             if unused is not None:
