@@ -6,7 +6,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from feedsvc.articles import byline, datelines, dates, diacritics, text
+from feedsvc.articles import byline, datelines, dates, diacritics, furniture, text
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.articles.messages import say
 from feedsvc.articles.model import Article, ArticleParseError
@@ -83,7 +83,7 @@ class _Reader:
     def article(self, where: str) -> Article:
         header_date, category, title = self._header()
         stamp = self._page_timestamp()
-        paragraphs, cut = byline.cut_tail(self.lines)
+        paragraphs, cut = furniture.cut_tail(self.lines)
         if not title and header_date is None:
             title = self._headline(paragraphs)
         candidate, dropped = self._caps_lines(paragraphs)
