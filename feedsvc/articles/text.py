@@ -6,6 +6,7 @@ import codecs
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 
 def _cp1258_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -141,6 +142,10 @@ def fold(text: str) -> str:
     text = text.replace("Đ", "D").replace("đ", "d")
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+# Words repeat across a corpus: the title restorer folds each spelling once.
+fold_word = lru_cache(maxsize=1 << 16)(fold)
 
 
 _DASH_SPACING = re.compile(r"\s*-\s*")
