@@ -10,6 +10,13 @@ from feedsvc.articles.dates import STAMP_LAYOUTS, WEEKDAY, DateParseError, parse
 
 _WEEKDAY_WORD = r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy)|chủ\s+nhật)"  # "thứ 5" alone may be "kỳ họp thứ 5"
 
+# The newsroom's own dateline prefix, "(kontumtv.vn) – ", "(kontumtv.vn) - ", "Kontumtv.vn – ".
+SITE_PREFIX = re.compile(r"^(?:\(\s*[\w.-]+\.vn\s*\)|[\w.-]+\.vn(?=\s*[–—:-]))\s*[–—:-]?\s*", re.I)
+# "Sáng 12/5, ", "Sáng nay (12/5), ", "Ngày 7-8/6, ": the dateline that opens a lead.
+LEAD_DATELINE = re.compile(
+    r"^(?:\w+\s+){0,3}\(?(?:(?:\d{1,2}\s*[-–]\s*)?\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{4})?"
+    r"|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)\)?\s*,\s*"
+)
 # A dateline opens the lead: "Sáng 12/5,", "Trưa 3-6", "Sáng thứ Hai (6/6)", "Chiều hôm
 # qua (21/9)", "Chiều ngày 15 tháng 7 năm 2022", or ends its first sentence: "… vào chiều
 # 5/10." A range dates the news to its first day, the day the event opened: "Ngày 7-8/6",

@@ -105,6 +105,16 @@ def clean_lines(text: str) -> list[str]:
     return [line for line in (raw.strip(" ") for raw in _clean_lines(text)) if line]
 
 
+HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+def clip(value: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word and marked with an ellipsis."""
+    if len(value) <= limit:
+        return value
+    return value[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def xml_safe(text: str) -> str:
     """Drop characters XML 1.0 forbids (for text that did not come through :func:`clean`)."""
     return _XML_FORBIDDEN.sub("", text)
