@@ -77,7 +77,9 @@ def search_dateline(paragraphs: str | list[str], year: int, month: int) -> tuple
     return None, None
 
 
-def _dateline_in(text: str, year: int, month: int, *, opening_only: bool):
+def _dateline_in(
+    text: str, year: int, month: int, *, opening_only: bool
+) -> tuple[tuple[datetime | None, str | None], bool]:
     """((day, unused dateline), whether the search ends here) for one paragraph."""
     opening = _FROM.match(text)
     start = opening.end() if opening else 0
@@ -115,7 +117,7 @@ def _dateline_in(text: str, year: int, month: int, *, opening_only: bool):
     return (None, None), False
 
 
-def _is_document_date(lead: str, match: re.Match) -> bool:
+def _is_document_date(lead: str, match: re.Match[str]) -> bool:
     said = lead[match.start() : match.start("date")]
     return bool(_YEAR.search(match.group("date"))) and not _PART_OF_DAY.search(said)
 

@@ -81,7 +81,7 @@ STAMP_LAYOUTS: tuple[str, ...] = (
 
 # Ordered: the first format that matches the whole input wins. ``year`` in the
 # pattern is optional only where the caller may supply the year (a dateline).
-FORMATS: tuple[tuple[re.Pattern, str], ...] = tuple(
+FORMATS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.I), precision)
     for pattern, precision in (
         (r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})" + r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
@@ -116,15 +116,16 @@ def _plausible(parsed: ParsedDate, raw: str) -> ParsedDate:
     return parsed
 
 
-def _build(match: re.Match, year: int | None, raw: str) -> datetime:
-    parts = match.groupdict()
-    y = int(parts["y"]) if parts.get("y") else year
+def _build(match: re.Match[str], year: int | None, raw: str) -> datetime:
+    parts: dict[str, str | None] = match.groupdict()
+    given = parts.get("y")
+    y = int(given) if given else year
     if y is None:
         raise DateParseError(raw)
     try:
         value = datetime(
             y,
-            int(parts["m"]),
+            int(parts["m"] or 0),  # every format has a month
             int(parts.get("d") or 1),
             int(parts.get("H") or 0),
             int(parts.get("M") or 0),
@@ -141,11 +142,11 @@ def _build(match: re.Match, year: int | None, raw: str) -> datetime:
         raise ImplausibleDate(raw) from exc
 
 
-def _offset(parts: dict, raw: str) -> timezone | None:
+def _offset(parts: dict[str, str | None], raw: str) -> timezone | None:
     # "GMT+7" means UTC+07:00 as people write it; dateutil reads it with the
     # POSIX sign (UTC-07:00), which is why offsets are handled here and not there.
-    if parts.get("iso"):
-        iso = parts["iso"]
+    iso = parts.get("iso")
+    if iso:
         if iso.upper() == "Z":
             return UTC
         digits = iso[1:].replace(":", "")
@@ -153,9 +154,10 @@ def _offset(parts: dict, raw: str) -> timezone | None:
         if zone is None:  # "+99:99": RFC 3339 has no such offset, so the stamp is not one
             raise DateParseError(raw)
         return zone
-    if parts.get("off"):
+    off = parts.get("off")
+    if off:
         # A page's "(GMT+15)" is a slip in the label; the time is still the page's own.
-        return _zone(parts["sign"], int(parts["off"]), int(parts.get("offm") or 0))
+        return _zone(parts.get("sign") or "+", int(off), int(parts.get("offm") or 0))
     return None
 
 

@@ -50,7 +50,7 @@ def restore(caps_line: str, paragraphs: list[str]) -> Restored:
         piece_spelled, piece_cases = spell(piece, start, tokens, body)
         spelled += piece_spelled
         cases += piece_cases
-        sure += [piece[1]] * piece[0]
+        sure += [piece.confidence] * piece.length
     final = [
         _apply_case(word, case or body.casing(word) or LEXICON.casing(word)) for word, case in zip(spelled, cases)
     ]

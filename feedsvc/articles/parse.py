@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 
 from feedsvc.articles import byline, datelines, dates, furniture, text, titles
@@ -147,7 +148,9 @@ class _Reader:
             self.warnings.append(say("no_byline", line=repr(clip(paragraphs[-1], 80))))
         return authors, source
 
-    def _date(self, header_date: str | None, stamp: str | None, body: list[str]):
+    def _date(
+        self, header_date: str | None, stamp: str | None, body: list[str]
+    ) -> tuple[datetime | None, str | None]:
         raw = header_date or stamp
         if raw is None:
             unread = next((line for line in body if len(line) <= 60 and _DATED_LINE.search(line)), None)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 from operator import itemgetter
+from typing import NamedTuple
 
 from feedsvc.articles.lexicon import LEXICON, SYLLABLES
 from feedsvc.articles.text import fold_word as fold
 from feedsvc.articles.usage import Usage, case_of
+from feedsvc.articles.wordlist import WordList
 
 # Closed-class words a headline uses on their own ("… thu nhập khá TỪ cây mắc ca").
 # Their unaccented spelling is ambiguous ("tu": từ, tư, tự, tử), and a one-word match in
@@ -42,10 +44,24 @@ SYLLABLE = 0.4  # one syllable spelled as news text most often spells it (lexico
 UNKNOWN = 0.0  # found nowhere: left without diacritics
 LOW = 0.5
 
+# How a piece is spelled (see :func:`spell`).
+ARTICLE, NAME_RUN, LISTED, ONE_WORD, AS_WRITTEN = "article", "name", "word", "one word", "as written"
 
-def pieces(tokens: list[str], keys: list[str], body: Usage, words) -> list[tuple[int, tuple]]:
-    """The title split into pieces (start, (length, confidence, how, detail)) whose confidences
-    add up to the most, then the fewest pieces.
+
+class Piece(NamedTuple):
+    """A stretch of the title's words, spelled one way."""
+
+    length: int
+    confidence: float
+    how: str  # one of ARTICLE, NAME_RUN, LISTED, ONE_WORD, AS_WRITTEN
+    at: int = -1  # ARTICLE, NAME_RUN: where the run starts in the article's or the lexicon's Usage
+    spelled: tuple[str, ...] = ()  # LISTED, ONE_WORD: the words, in lower case
+    case: str | None = None  # ONE_WORD, AS_WRITTEN: the case to write the word in
+
+
+def pieces(tokens: list[str], keys: list[str], body: Usage, words: WordList) -> list[tuple[int, Piece]]:
+    """The title split into pieces, (start, piece), whose confidences add up to the most, then the
+    fewest pieces.
 
     Pieces are a phrase of the article, a name of lexicon.txt, a word of the word list, or one
     word: "GIA TANG CAO" is "giá" + the article's "tăng cao" (0.55 + 2 * 0.95), not the word
@@ -58,7 +74,7 @@ def pieces(tokens: list[str], keys: list[str], body: Usage, words) -> list[tuple
     for i in range(len(keys) - 1, -1, -1):
         stops[i] = stops[i + 1] if i + 1 < len(keys) and tokens[i + 1].isascii() else i + 1
     best: list[tuple[int, int]] = [(0, 0)] + [(-1, 0)] * len(keys)  # (score, -pieces) of tokens[:i]
-    back: list[tuple[int, tuple] | None] = [None] * (len(keys) + 1)  # (start, piece) that got there
+    back: list[tuple[int, Piece] | None] = [None] * (len(keys) + 1)  # (start, piece) that got there
     phrase_score = round(PHRASE * 1000)
     for i in range(len(keys)):
         score, minus_pieces = best[i]
@@ -69,13 +85,13 @@ def pieces(tokens: list[str], keys: list[str], body: Usage, words) -> list[tuple
             for length in range(2, min(phrase, stops[i] - i) + 1):
                 total = (score + phrase_score * length, minus_pieces - 1)
                 if total > best[i + length]:
-                    best[i + length], back[i + length] = total, (i, (length, PHRASE, "article", at))
+                    best[i + length], back[i + length] = total, (i, Piece(length, PHRASE, ARTICLE, at))
         for piece in _options(i, stops[i], tokens, keys, body, words, runs[i], context):
             length, confidence = piece[0], piece[1]
             total = (score + round(confidence * 1000) * length, minus_pieces - 1)
             if total > best[i + length]:
                 best[i + length], back[i + length] = total, (i, piece)
-    chosen: list[tuple[int, tuple]] = []
+    chosen: list[tuple[int, Piece]] = []
     end = len(keys)
     while end:
         step = back[end]
@@ -86,21 +102,20 @@ def pieces(tokens: list[str], keys: list[str], body: Usage, words) -> list[tuple
     return chosen[::-1]
 
 
-def _options(i: int, stop: int, tokens: list[str], keys: list[str], body: Usage, words, run: tuple[int, int],
-             context: dict[int, str]) -> list[tuple[int, float, str, object]]:
-    """Every way but the article's phrases to spell tokens[i:stop] from i: (length, confidence, how,
-    detail); see :func:`spell`."""
+def _options(i: int, stop: int, tokens: list[str], keys: list[str], body: Usage, words: WordList,
+             run: tuple[int, int], context: dict[int, str]) -> list[Piece]:
+    """Every way but the article's phrases to spell tokens[i:stop] from i."""
     if not tokens[i].isascii():
-        return [(1, SURE, "as written", None)]  # accented capitals already spell the word
+        return [Piece(1, SURE, AS_WRITTEN)]  # accented capitals already spell the word
     phrase = min(run[0], stop - i)  # the article's phrases: scored by the caller
-    found: list[tuple[int, float, str, object]] = []
+    found: list[Piece] = []
     # A name or a word of the word list no longer than the article's phrase here is less sure
     # than the phrase's first words (NAME, WORD < PHRASE): only longer ones can win.
     shortest = max(2, phrase + 1)
     room = stop - i
     name, name_at = LEXICON.longest_run(keys, i) if keys[i] in LEXICON.positions else (0, -1)
     for length in range(shortest, min(name, room) + 1):
-        found.append((length, NAME, "name", name_at))
+        found.append(Piece(length, NAME, NAME_RUN, name_at))
     longest = min(words.longest, room)
     if shortest <= longest:
         key = " ".join(keys[i : i + shortest - 1])
@@ -113,13 +128,13 @@ def _options(i: int, stop: int, tokens: list[str], keys: list[str], body: Usage,
                     # A phrase of the article spells one of its syllables otherwise, in the title's
                     # own words: "THIET HAI DO" is the article's "thiệt hại" + "do", not "hải đồ".
                     confidence = CONTRADICTED
-                found.append((length, confidence, "word", syllables))
+                found.append(Piece(length, confidence, LISTED, spelled=tuple(syllables)))
     if not tokens[i].isalpha() or (_KEEP_CAPS.match(tokens[i]) and not phrase and not name):
         # digits, and acronyms or Roman numerals no text spells otherwise, stay as written
-        found.append((1, SURE, "as written", "upper" if tokens[i].isalpha() else None))
+        found.append(Piece(1, SURE, AS_WRITTEN, case="upper" if tokens[i].isalpha() else None))
         return found
     choice, case, confidence = _one_word(keys[i], body, phrase, words)
-    found.append((1, confidence, "one word", (choice, case)))
+    found.append(Piece(1, confidence, ONE_WORD, spelled=(choice,), case=case))
     return found
 
 
@@ -133,18 +148,17 @@ def _in_context(runs: list[tuple[int, int]], body: Usage) -> dict[int, str]:
     return spelled
 
 
-def spell(piece: tuple, start: int, tokens: list[str], body: Usage) -> tuple[list[str], list[str | None]]:
+def spell(piece: Piece, start: int, tokens: list[str], body: Usage) -> tuple[list[str], list[str | None]]:
     """(words, cases) of one chosen piece."""
-    length, _, how, detail = piece
-    if how == "article":
-        return _run(body, detail, length, in_article=True)
-    if how == "name":
-        return _run(LEXICON, detail, length, in_article=False)
-    if how == "word":
-        return detail, [None] * length
-    if how == "one word":
-        return [detail[0]], [detail[1]]
-    return [tokens[start].lower()], [detail]  # as written
+    if piece.how == ARTICLE:
+        return _run(body, piece.at, piece.length, in_article=True)
+    if piece.how == NAME_RUN:
+        return _run(LEXICON, piece.at, piece.length, in_article=False)
+    if piece.how == LISTED:
+        return list(piece.spelled), [None] * piece.length
+    if piece.how == ONE_WORD:
+        return list(piece.spelled), [piece.case]
+    return [tokens[start].lower()], [piece.case]  # AS_WRITTEN
 
 
 def _run(usage: Usage, at: int, length: int, *, in_article: bool) -> tuple[list[str], list[str | None]]:
@@ -154,7 +168,8 @@ def _run(usage: Usage, at: int, length: int, *, in_article: bool) -> tuple[list[
     starts_line = at == 0 or not usage.keys[at - 1]
     whole_name = not in_article and starts_line and length == _run_length(usage, at)
     inside_name = in_article and at in usage.inside_names
-    spelled, cases = [], []
+    spelled: list[str] = []
+    cases: list[str | None] = []
     for position in range(at, at + length):
         form = usage.forms[position]
         spelled.append(form.lower())
@@ -170,7 +185,7 @@ def _run_length(usage: Usage, at: int) -> int:
     return end - at
 
 
-def _one_word(key: str, body: Usage, in_article: int, words) -> tuple[str, str | None, float]:
+def _one_word(key: str, body: Usage, in_article: int, words: WordList) -> tuple[str, str | None, float]:
     """(spelling, case, confidence) of a word no phrase covers."""
     # A closed-class word the article uses only alone, or in a name or a compound ("Văn Tư",
     # "đầu tư"), is the function word: a one-word match carries no context.
@@ -188,7 +203,7 @@ def _one_word(key: str, body: Usage, in_article: int, words) -> tuple[str, str |
     return key, None, UNKNOWN  # spelled as the caps line writes it
 
 
-def _likeliest(key: str, words, body: Usage) -> tuple[str, float]:
+def _likeliest(key: str, words: WordList, body: Usage) -> tuple[str, float]:
     """The word list's likeliest spelling of a key, and how sure that is."""
     spellings = words.spellings(key)
     if len(spellings) == 1 or words.is_news_word(key):

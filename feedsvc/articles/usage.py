@@ -21,14 +21,14 @@ class Usage:
     end of a paragraph, or in :meth:`for_title` a stretch of words the title lacks).
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.keys: list[str] = []
         self.forms: dict[int, str] = {}
         self.sentence_starts: set[int] = set()
         self.inside_names: set[int] = set()  # right after a capitalised word the title lacks
         self.positions: dict[str, list[int]] = defaultdict(list)
-        self.spellings: dict[str, Counter] = defaultdict(Counter)
-        self.case_votes: dict[str, Counter] = defaultdict(Counter)
+        self.spellings: dict[str, Counter[str]] = defaultdict(Counter)
+        self.case_votes: dict[str, Counter[str]] = defaultdict(Counter)
 
     @classmethod
     def of_lines(cls, lines: list[str]) -> Usage:
@@ -43,7 +43,7 @@ class Usage:
         return usage
 
     @classmethod
-    def for_title(cls, paragraphs: list[str], keys: list[str], wanted: frozenset) -> Usage:
+    def for_title(cls, paragraphs: list[str], keys: list[str], wanted: frozenset[str]) -> Usage:
         """The words of ``paragraphs`` a title's ``keys`` can match; ``wanted`` ones are recorded.
 
         Runs only ever match the title's words, so no other word needs a position: a
