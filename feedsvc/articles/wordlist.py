@@ -59,13 +59,6 @@ class WordList:
         """Whether news_words.txt spells this key (its first spelling is then the news one)."""
         return key in self._news
 
-    def longest_word(self, keys: list[str], start: int, stop: int) -> int:
-        """Syllables in the longest word (two or more) spelled by keys[start:stop] from start, else 0."""
-        for length in range(min(self.longest, stop - start), 1, -1):
-            if " ".join(keys[start : start + length]) in self._spellings:
-                return length
-        return 0
-
 
 def _text(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text("utf-8")
