@@ -4,7 +4,7 @@ name of the lexicon, a word of the word list, or one word; every piece with a co
 from __future__ import annotations
 
 import re
-from operator import itemgetter
+from operator import itemgetter, ne
 from typing import NamedTuple
 
 from feedsvc.articles.lexicon import LEXICON, SYLLABLES
@@ -43,6 +43,9 @@ CONTRADICTED = 0.4  # a word of the word list whose syllable the article spells 
 SYLLABLE = 0.4  # one syllable spelled as news text most often spells it (lexicon.txt)
 UNKNOWN = 0.0  # found nowhere: left without diacritics
 LOW = 0.5
+# Scores are in thousandths (see :func:`pieces`).
+_SCORES = {c: round(c * 1000) for c in (SURE, PHRASE, NAME, WORD, LIKELIER_WORD, ARTICLE_WORD, FUNCTION_WORD,
+                                         MOSTLY_ARTICLE_WORD, TIED_WORD, CONTRADICTED, SYLLABLE, UNKNOWN)}
 
 # How a piece is spelled (see :func:`spell`).
 ARTICLE, NAME_RUN, LISTED, ONE_WORD, AS_WRITTEN = "article", "name", "word", "one word", "as written"
@@ -59,6 +62,11 @@ class Piece(NamedTuple):
     case: str | None = None  # ONE_WORD, AS_WRITTEN: the case to write the word in
 
 
+# An option: (length, confidence, how, at, spelled, case), a Piece's fields; the options that win
+# become Pieces (most never do, and a tuple is cheaper to build).
+_Option = tuple[int, float, str, int, tuple[str, ...], str | None]
+
+
 def pieces(tokens: list[str], keys: list[str], body: Usage, words: WordList) -> list[tuple[int, Piece]]:
     """The title split into pieces, (start, piece), whose confidences add up to the most, then the
     fewest pieces.
@@ -68,15 +76,16 @@ def pieces(tokens: list[str], keys: list[str], body: Usage, words: WordList) -> 
     list's "gia tăng" + "cao"; "CHO NGUOI TRONG" is "cho" + "người trồng", not "chợ người" +
     "trong". Scores are in thousandths, so that 0.95 * 4 ties 0.95 * 2 * 2.
     """
-    runs = [body.longest_run(keys, i) for i in range(len(keys))]
+    count = len(keys)
+    runs = [body.longest_run(keys, i) for i in range(count)]
     context = _in_context(runs, body)
-    stops = [0] * len(keys)  # where the stretch of unaccented words that i is in ends
-    for i in range(len(keys) - 1, -1, -1):
-        stops[i] = stops[i + 1] if i + 1 < len(keys) and tokens[i + 1].isascii() else i + 1
-    best: list[tuple[int, int]] = [(0, 0)] + [(-1, 0)] * len(keys)  # (score, -pieces) of tokens[:i]
-    back: list[tuple[int, Piece] | None] = [None] * (len(keys) + 1)  # (start, piece) that got there
-    phrase_score = round(PHRASE * 1000)
-    for i in range(len(keys)):
+    stops = [0] * count  # where the stretch of unaccented words that i is in ends
+    for i in range(count - 1, -1, -1):
+        stops[i] = stops[i + 1] if i + 1 < count and tokens[i + 1].isascii() else i + 1
+    best: list[tuple[int, int]] = [(0, 0)] + [(-1, 0)] * count  # (score, -pieces) of tokens[:i]
+    back: list[tuple[int, _Option] | None] = [None] * (count + 1)  # (start, option) that got there
+    phrase_score = _SCORES[PHRASE]
+    for i in range(count):
         score, minus_pieces = best[i]
         # The article's phrase from i, and each of its first words (the most common pieces,
         # so they are scored here without building a piece unless one is the best so far).
@@ -85,56 +94,58 @@ def pieces(tokens: list[str], keys: list[str], body: Usage, words: WordList) -> 
             for length in range(2, min(phrase, stops[i] - i) + 1):
                 total = (score + phrase_score * length, minus_pieces - 1)
                 if total > best[i + length]:
-                    best[i + length], back[i + length] = total, (i, Piece(length, PHRASE, ARTICLE, at))
-        for piece in _options(i, stops[i], tokens, keys, body, words, runs[i], context):
-            length, confidence = piece[0], piece[1]
-            total = (score + round(confidence * 1000) * length, minus_pieces - 1)
+                    best[i + length], back[i + length] = total, (i, (length, PHRASE, ARTICLE, at, (), None))
+        for option in _options(i, stops[i], tokens, keys, body, words, runs[i], context):
+            length = option[0]
+            total = (score + _SCORES[option[1]] * length, minus_pieces - 1)
             if total > best[i + length]:
-                best[i + length], back[i + length] = total, (i, piece)
+                best[i + length], back[i + length] = total, (i, option)
     chosen: list[tuple[int, Piece]] = []
-    end = len(keys)
+    end = count
     while end:
         step = back[end]
         assert step is not None  # every position up to the end was reached (one word always fits)
-        start, piece = step
-        chosen.append((start, piece))
+        start, option = step
+        chosen.append((start, Piece(*option)))
         end = start
     return chosen[::-1]
 
 
 def _options(i: int, stop: int, tokens: list[str], keys: list[str], body: Usage, words: WordList,
-             run: tuple[int, int], context: dict[int, str]) -> list[Piece]:
+             run: tuple[int, int], context: dict[int, str]) -> list[_Option]:
     """Every way but the article's phrases to spell tokens[i:stop] from i."""
-    if not tokens[i].isascii():
-        return [Piece(1, SURE, AS_WRITTEN)]  # accented capitals already spell the word
-    phrase = min(run[0], stop - i)  # the article's phrases: scored by the caller
-    found: list[Piece] = []
+    token = tokens[i]
+    if not token.isascii():
+        return [(1, SURE, AS_WRITTEN, -1, (), None)]  # accented capitals already spell the word
+    room = stop - i
+    phrase = run[0] if run[0] < room else room  # the article's phrases: scored by the caller
+    found: list[_Option] = []
     # A name or a word of the word list no longer than the article's phrase here is less sure
     # than the phrase's first words (NAME, WORD < PHRASE): only longer ones can win.
-    shortest = max(2, phrase + 1)
-    room = stop - i
+    shortest = phrase + 1 if phrase > 1 else 2
     name, name_at = LEXICON.longest_run(keys, i) if keys[i] in LEXICON.positions else (0, -1)
-    for length in range(shortest, min(name, room) + 1):
-        found.append(Piece(length, NAME, NAME_RUN, name_at))
-    longest = min(words.longest, room)
+    for length in range(shortest, (name if name < room else room) + 1):
+        found.append((length, NAME, NAME_RUN, name_at, (), None))
+    longest = words.longest if words.longest < room else room
     if shortest <= longest:
+        known = words.knows
         key = " ".join(keys[i : i + shortest - 1])
         for length in range(shortest, longest + 1):
             key += " " + keys[i + length - 1]
-            if key in words:
+            if known(key):
                 choice, confidence = _likeliest(key, words, body)
-                syllables = choice.lower().split()
-                if any(context.get(j, s) != s for j, s in enumerate(syllables, start=i)):
-                    # A phrase of the article spells one of its syllables otherwise, in the title's
-                    # own words: "THIET HAI DO" is the article's "thiệt hại" + "do", not "hải đồ".
+                syllables = tuple(choice.lower().split())
+                # A phrase of the article spells one of its syllables otherwise, in the title's
+                # own words: "THIET HAI DO" is the article's "thiệt hại" + "do", not "hải đồ".
+                if context and any(map(ne, map(context.get, range(i, i + len(syllables)), syllables), syllables)):
                     confidence = CONTRADICTED
-                found.append(Piece(length, confidence, LISTED, spelled=tuple(syllables)))
-    if not tokens[i].isalpha() or (_KEEP_CAPS.match(tokens[i]) and not phrase and not name):
+                found.append((length, confidence, LISTED, -1, syllables, None))
+    if not token.isalpha() or (not phrase and not name and _KEEP_CAPS.match(token)):
         # digits, and acronyms or Roman numerals no text spells otherwise, stay as written
-        found.append(Piece(1, SURE, AS_WRITTEN, case="upper" if tokens[i].isalpha() else None))
+        found.append((1, SURE, AS_WRITTEN, -1, (), "upper" if token.isalpha() else None))
         return found
     choice, case, confidence = _one_word(keys[i], body, phrase, words)
-    found.append(Piece(1, confidence, ONE_WORD, spelled=(choice,), case=case))
+    found.append((1, confidence, ONE_WORD, -1, (choice,), case))
     return found
 
 
