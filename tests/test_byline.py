@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from feedsvc.articles.byline import cut_tail, is_tail, read_byline
+from feedsvc.articles.byline import read_byline
+from feedsvc.articles.furniture import cut_tail, is_tail
 
 
 @pytest.mark.parametrize(

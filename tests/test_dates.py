@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedsvc.articles import parse_article
-from feedsvc.articles.dates import PAGE_TIMESTAMP, DateParseError, find_dateline, parse_date
+from feedsvc.articles.datelines import PAGE_TIMESTAMP, find_dateline
+from feedsvc.articles.dates import DateParseError, parse_date
 
 VN = timedelta(hours=7)
 

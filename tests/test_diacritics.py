@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from feedsvc.articles import diacritics, parse_article
+from feedsvc.articles import diacritics, parse_article, segment
 from feedsvc.articles.text import fold
 from feedsvc.articles.wordlist import GENERAL, NEWS, word_list
 
@@ -30,8 +30,8 @@ def test_every_restored_word_has_a_confidence_and_the_articles_phrases_are_sures
     restored = restore("NANG CAO CHAT LUONG DU LICH CONG DONG")
     by_caps = {w.caps: w for w in restored.words}
     assert [w.caps for w in restored.words] == ["NANG", "CAO", "CHAT", "LUONG", "DU", "LICH", "CONG", "DONG"]
-    assert by_caps["DU"].confidence == diacritics.PHRASE  # "du lịch cộng đồng" is the article's
-    assert by_caps["NANG"].confidence == diacritics.WORD  # the word list's
+    assert by_caps["DU"].confidence == segment.PHRASE  # "du lịch cộng đồng" is the article's
+    assert by_caps["NANG"].confidence == segment.WORD  # the word list's
     assert all(0 < w.confidence <= 1 for w in restored.words)
 
 

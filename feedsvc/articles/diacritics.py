@@ -4,188 +4,13 @@ then names, then a Vietnamese word list; every word with a confidence."""
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
-from itertools import accumulate, compress
-from operator import itemgetter
 
-from feedsvc.articles import text
+from feedsvc.articles.lexicon import LEXICON
+from feedsvc.articles.segment import LOW, SURE, UNKNOWN, pieces, spell
+from feedsvc.articles.text import fold_word as fold
+from feedsvc.articles.usage import WORD, Usage
 from feedsvc.articles.wordlist import word_list
-
-# Words repeat across a corpus; folding each spelling once is most of the saving.
-fold = lru_cache(maxsize=1 << 16)(text.fold)
-
-_WORD = re.compile(r"[^\W_]+", re.U)
-_WORDS_AND_GAPS = re.compile(r"([^\W_]+)")  # split: gap, word, gap, word, …, gap
-_SENTENCE_END = (".", "!", "?", ":", ";", "–", "-", "(", "“", '"')
-# Tokens found nowhere that still keep their capitals: Roman numerals ("XII") and
-# acronyms without a vowel ("HTX"); other unknown words read as ordinary words.
-# Closed-class words a headline uses on their own ("… thu nhập khá TỪ cây mắc ca").
-# Their unaccented spelling is ambiguous ("tu": từ, tư, tự, tử), and a one-word match in
-# the article carries no context: it is often part of a name or a compound ("Nguyễn Văn
-# Tư", "đầu tư"). So a caps word the article only matches alone, or not at all, is read
-# as one of these; a longer phrase the article uses ("đầu tư", "cửa khẩu") still wins.
-FUNCTION_WORDS: tuple[str, ...] = (
-    "từ", "của", "và", "với", "các", "những", "để", "tại", "cho", "về", "đến", "được",
-    "là", "có", "theo", "khi", "trên", "dưới", "sau", "trước", "trong", "ở", "vào", "do", "bị",
-)
-_KEEP_CAPS = re.compile(r"^(?:M{0,3}(?:C[MD]|D?C{0,3})(?:X[CL]|L?X{0,3})(?:I[XV]|V?I{0,3})|[B-DF-HJ-NP-TV-XZ]{2,})$")
-
-
-class _Usage:
-    """How a text spells and capitalises each folded word, and in what order.
-
-    ``keys`` has one folded word a position and "" where a run of words is broken (the
-    end of a paragraph, or in :meth:`for_title` a stretch of words the title lacks).
-    """
-
-    def __init__(self):
-        self.keys: list[str] = []
-        self.forms: dict[int, str] = {}
-        self.sentence_starts: set[int] = set()
-        self.inside_names: set[int] = set()  # right after a capitalised word the title lacks
-        self.positions: dict[str, list[int]] = defaultdict(list)
-        self.spellings: dict[str, Counter] = defaultdict(Counter)
-        self.case_votes: dict[str, Counter] = defaultdict(Counter)
-
-    @classmethod
-    def of_lines(cls, lines: list[str]) -> _Usage:
-        """Every word of every line, each voting on its case (the lexicon: no sentences)."""
-        usage = cls()
-        for line in lines:
-            # Folded one character for one, so a match in the folded text is also
-            # the span of the word as written.
-            for match in _WORD.finditer(text.fold_chars(line)):
-                usage._record(match.group(), line[match.start() : match.end()], sentence_start=False)
-            usage.keys.append("")  # runs never cross a line
-        return usage
-
-    @classmethod
-    def for_title(cls, paragraphs: list[str], keys: list[str], wanted: frozenset) -> _Usage:
-        """The words of ``paragraphs`` a title's ``keys`` can match; ``wanted`` ones are recorded.
-
-        Runs only ever match the title's words, so no other word needs a position: a
-        stretch of them is one "" that breaks the run. Each paragraph is split into
-        words and gaps in one regex call, and only the title's words are looked at.
-        """
-        usage = cls()
-        title_keys = frozenset(keys)
-        for paragraph in paragraphs:
-            # Folded one character for one: each folded part is as long as the written one.
-            parts = _WORDS_AND_GAPS.split(text.fold_chars(paragraph))
-            # The title's words among the paragraph's (every other part), tested in C.
-            hits = list(compress(range(1, len(parts), 2), map(title_keys.__contains__, parts[1::2])))
-            ends = list(accumulate(map(len, parts))) if hits else []
-            previous = -1
-            for i in hits:
-                if i != previous + 2:
-                    usage.keys.append("")  # other words in between
-                key = parts[i]
-                if key in wanted:
-                    # Sentence-initial capitals say nothing about a word's case, and neither do
-                    # those of a word inside a longer name: "môi trường" is capitalised in "Ngày
-                    # Môi trường thế giới" only because the name starts with "Ngày".
-                    opens = i == 1 or paragraph[ends[i - 2] : ends[i - 1]].strip().endswith(_SENTENCE_END)
-                    inside = not opens and i > 2 and parts[i - 2] not in title_keys and _in_name(paragraph, ends, i - 2)
-                    usage._record(key, paragraph[ends[i - 1] : ends[i]], sentence_start=opens or inside)
-                    if inside:
-                        usage.inside_names.add(len(usage.keys) - 1)
-                else:
-                    usage.keys.append(key)
-                previous = i
-            usage.keys.append("")  # runs never cross a paragraph
-        return usage
-
-    def _record(self, key: str, word: str, *, sentence_start: bool) -> None:
-        position = len(self.keys)
-        self.keys.append(key)
-        self.positions[key].append(position)
-        self.forms[position] = word
-        self.spellings[key][word.lower()] += 1
-        if sentence_start:
-            self.sentence_starts.add(position)
-        else:
-            self.case_votes[word.lower()][_case_of(word)] += 1
-
-    def longest_run(self, keys: list[str], start: int) -> tuple[int, int]:
-        """(length, position) of the longest run here that spells keys[start:]."""
-        best = (0, -1)
-        for pos in self.positions.get(keys[start], ()):
-            length = 1
-            while start + length < len(keys) and self.keys[pos + length] == keys[start + length]:
-                length += 1
-            if length > best[0]:
-                best = (length, pos)
-        return best
-
-    def casing(self, spelling: str) -> str | None:
-        votes = self.case_votes.get(spelling)
-        if not votes:
-            return None
-        case, count = votes.most_common(1)[0]
-        # A tie between a name ("Văn Tư") and the plain word ("đầu tư") is the plain word.
-        if case != "lower" and votes.get("lower", 0) == count:
-            return "lower"
-        return case
-
-
-def _in_name(paragraph: str, ends: list[int], i: int) -> bool:
-    """Whether word ``i`` of a split paragraph is capitalised mid-sentence (part of a name)."""
-    word = paragraph[ends[i - 1] : ends[i]]
-    if not word[:1].isupper():
-        return False
-    return not (i == 1 or paragraph[ends[i - 2] : ends[i - 1]].strip().endswith(_SENTENCE_END))
-
-
-def _case_of(word: str) -> str:
-    if len(word) > 1 and word.isupper():
-        return "upper"
-    return "title" if word[:1].isupper() else "lower"
-
-
-def _apply_case(word: str, case: str | None) -> str:
-    if case == "upper":
-        return word.upper()
-    if case == "title":
-        return word[:1].upper() + word[1:]
-    return word
-
-
-def _load_lexicon() -> tuple[_Usage, dict[str, str]]:
-    # Fallback for words the article never uses: proper names as written, then the
-    # commonest spelling of each syllable in Vietnamese news text (lexicon.txt).
-    raw = resources.files(__package__).joinpath("lexicon.txt").read_text("utf-8")
-    lines = [line for line in raw.splitlines() if line and not line.startswith("#")]
-    # One syllable alone is spelled from the syllable list, never from part of a
-    # name: "nang" is "năng", not the "Nẵng" of Đà Nẵng; "bo" is "bộ", not "Bờ Y".
-    syllables: dict[str, str] = {}
-    for line in lines:
-        if " " not in line and line.islower():
-            syllables.setdefault(fold(line), line)
-    return _Usage.of_lines(lines), syllables
-
-
-LEXICON, SYLLABLES = _load_lexicon()
-_FUNCTION_KEYS = {fold(word): word for word in FUNCTION_WORDS}
-
-
-# How sure the restorer is of a word, by where its spelling came from. Below LOW, the
-# editor's report names the word: the spelling is a guess.
-SURE = 1.0  # written with its diacritics already, a number, an acronym, a Roman numeral
-PHRASE = 0.95  # a phrase of two or more words the article itself uses
-NAME = 0.9  # a name or phrase of lexicon.txt
-WORD = 0.85  # a word of the word list with one spelling, or the one news writing uses
-LIKELIER_WORD = 0.6  # one of several spellings in the word list, the likelier by its syllables
-ARTICLE_WORD = 0.55  # one word the article uses (spelled one way there), but not next to the title's
-FUNCTION_WORD = 0.7  # a closed-class word ("từ", "cho") the article never joins to its neighbours
-MOSTLY_ARTICLE_WORD = 0.45  # one word the article spells several ways ("mua", "mùa"): its commonest
-TIED_WORD = 0.45  # several spellings of the word list that nothing tells apart
-CONTRADICTED = 0.4  # a word of the word list whose syllable the article spells another way
-SYLLABLE = 0.4  # one syllable spelled as news text most often spells it (lexicon.txt)
-UNKNOWN = 0.0  # found nowhere: left without diacritics
-LOW = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,19 +38,19 @@ class Restored:
 
 def restore(caps_line: str, paragraphs: list[str]) -> Restored:
     """'KON TUM TIEP TUC …' -> 'Kon Tum tiếp tục …', with a confidence for every word."""
-    tokens = _WORD.findall(caps_line)
+    tokens = WORD.findall(caps_line)
     keys = [fold(t) for t in tokens]
-    body = _Usage.for_title(paragraphs, keys, frozenset(k for k, t in zip(keys, tokens) if t.isascii()))
+    body = Usage.for_title(paragraphs, keys, frozenset(k for k, t in zip(keys, tokens) if t.isascii()))
     words = word_list()
-    chosen = _pieces(tokens, keys, body, words)
+    chosen = pieces(tokens, keys, body, words)
     spelled: list[str] = []
     cases: list[str | None] = []  # the case a run of words has where the text uses it
     sure: list[float] = []
     for start, piece in chosen:
-        piece_spelled, piece_cases = _spell(piece, start, tokens, body)
+        piece_spelled, piece_cases = spell(piece, start, tokens, body)
         spelled += piece_spelled
         cases += piece_cases
-        sure += [piece[1]] * piece[0]
+        sure += [piece.confidence] * piece.length
     final = [
         _apply_case(word, case or body.casing(word) or LEXICON.casing(word)) for word, case in zip(spelled, cases)
     ]
@@ -237,166 +62,12 @@ def restore(caps_line: str, paragraphs: list[str]) -> Restored:
     return Restored(_rebuild(caps_line, tokens, final), restored)
 
 
-def _pieces(tokens: list[str], keys: list[str], body: _Usage, words) -> list[tuple[int, tuple]]:
-    """The title split into pieces (start, (length, confidence, how, detail)) whose confidences
-    add up to the most, then the fewest pieces.
-
-    Pieces are a phrase of the article, a name of lexicon.txt, a word of the word list, or one
-    word: "GIA TANG CAO" is "giá" + the article's "tăng cao" (0.55 + 2 * 0.95), not the word
-    list's "gia tăng" + "cao"; "CHO NGUOI TRONG" is "cho" + "người trồng", not "chợ người" +
-    "trong". Scores are in thousandths, so that 0.95 * 4 ties 0.95 * 2 * 2.
-    """
-    runs = [body.longest_run(keys, i) for i in range(len(keys))]
-    context = _in_context(runs, body)
-    stops = [0] * len(keys)  # where the stretch of unaccented words that i is in ends
-    for i in range(len(keys) - 1, -1, -1):
-        stops[i] = stops[i + 1] if i + 1 < len(keys) and tokens[i + 1].isascii() else i + 1
-    best: list[tuple[int, int]] = [(0, 0)] + [(-1, 0)] * len(keys)  # (score, -pieces) of tokens[:i]
-    back: list[tuple[int, tuple] | None] = [None] * (len(keys) + 1)  # (start, piece) that got there
-    phrase_score = round(PHRASE * 1000)
-    for i in range(len(keys)):
-        score, minus_pieces = best[i]
-        # The article's phrase from i, and each of its first words (the most common pieces,
-        # so they are scored here without building a piece unless one is the best so far).
-        phrase, at = runs[i]
-        if tokens[i].isascii():
-            for length in range(2, min(phrase, stops[i] - i) + 1):
-                total = (score + phrase_score * length, minus_pieces - 1)
-                if total > best[i + length]:
-                    best[i + length], back[i + length] = total, (i, (length, PHRASE, "article", at))
-        for piece in _options(i, stops[i], tokens, keys, body, words, runs[i], context):
-            length, confidence = piece[0], piece[1]
-            total = (score + round(confidence * 1000) * length, minus_pieces - 1)
-            if total > best[i + length]:
-                best[i + length], back[i + length] = total, (i, piece)
-    chosen: list[tuple[int, tuple]] = []
-    end = len(keys)
-    while end:
-        step = back[end]
-        assert step is not None  # every position up to the end was reached (one word always fits)
-        start, piece = step
-        chosen.append((start, piece))
-        end = start
-    return chosen[::-1]
-
-
-def _options(i: int, stop: int, tokens: list[str], keys: list[str], body: _Usage, words, run: tuple[int, int],
-             context: dict[int, str]) -> list[tuple[int, float, str, object]]:
-    """Every way but the article's phrases to spell tokens[i:stop] from i: (length, confidence, how,
-    detail); see :func:`_spell`."""
-    if not tokens[i].isascii():
-        return [(1, SURE, "as written", None)]  # accented capitals already spell the word
-    phrase = min(run[0], stop - i)  # the article's phrases: scored by the caller
-    found: list[tuple[int, float, str, object]] = []
-    # A name or a word of the word list no longer than the article's phrase here is less sure
-    # than the phrase's first words (NAME, WORD < PHRASE): only longer ones can win.
-    shortest = max(2, phrase + 1)
-    room = stop - i
-    name, name_at = LEXICON.longest_run(keys, i) if keys[i] in LEXICON.positions else (0, -1)
-    for length in range(shortest, min(name, room) + 1):
-        found.append((length, NAME, "name", name_at))
-    longest = min(words.longest, room)
-    if shortest <= longest:
-        key = " ".join(keys[i : i + shortest - 1])
-        for length in range(shortest, longest + 1):
-            key += " " + keys[i + length - 1]
-            if key in words:
-                choice, confidence = _likeliest(key, words, body)
-                syllables = choice.lower().split()
-                if any(context.get(j, s) != s for j, s in enumerate(syllables, start=i)):
-                    # A phrase of the article spells one of its syllables otherwise, in the title's
-                    # own words: "THIET HAI DO" is the article's "thiệt hại" + "do", not "hải đồ".
-                    confidence = CONTRADICTED
-                found.append((length, confidence, "word", syllables))
-    if not tokens[i].isalpha() or (_KEEP_CAPS.match(tokens[i]) and not phrase and not name):
-        # digits, and acronyms or Roman numerals no text spells otherwise, stay as written
-        found.append((1, SURE, "as written", "upper" if tokens[i].isalpha() else None))
-        return found
-    choice, case, confidence = _one_word(keys[i], body, phrase, words)
-    found.append((1, confidence, "one word", (choice, case)))
-    return found
-
-
-def _in_context(runs: list[tuple[int, int]], body: _Usage) -> dict[int, str]:
-    """How the article spells each title word that a phrase of the article covers."""
-    spelled: dict[int, str] = {}
-    for start, (length, at) in enumerate(runs):
-        if length >= 2:
-            for offset in range(length):
-                spelled.setdefault(start + offset, body.forms[at + offset].lower())
-    return spelled
-
-
-def _spell(piece: tuple, start: int, tokens: list[str], body: _Usage) -> tuple[list[str], list[str | None]]:
-    """(words, cases) of one chosen piece."""
-    length, _, how, detail = piece
-    if how == "article":
-        return _run(body, detail, length, in_article=True)
-    if how == "name":
-        return _run(LEXICON, detail, length, in_article=False)
-    if how == "word":
-        return detail, [None] * length
-    if how == "one word":
-        return [detail[0]], [detail[1]]
-    return [tokens[start].lower()], [detail]  # as written
-
-
-def _run(usage: _Usage, at: int, length: int, *, in_article: bool) -> tuple[list[str], list[str | None]]:
-    # The article's own phrase keeps its case (unless it opens a sentence or sits inside a longer
-    # name), and so does a whole name of the lexicon; a part of one ("Thành phố" of "Thành phố
-    # Hồ …") does not.
-    starts_line = at == 0 or not usage.keys[at - 1]
-    whole_name = not in_article and starts_line and length == _run_length(usage, at)
-    inside_name = in_article and at in usage.inside_names
-    spelled, cases = [], []
-    for position in range(at, at + length):
-        form = usage.forms[position]
-        spelled.append(form.lower())
-        in_context = in_article and not inside_name and position not in usage.sentence_starts
-        cases.append(_case_of(form) if in_context or whole_name else None)
-    return spelled, cases
-
-
-def _run_length(usage: _Usage, at: int) -> int:
-    end = at
-    while end < len(usage.keys) and usage.keys[end]:
-        end += 1
-    return end - at
-
-
-def _one_word(key: str, body: _Usage, in_article: int, words) -> tuple[str, str | None, float]:
-    """(spelling, case, confidence) of a word no phrase covers."""
-    # A closed-class word the article uses only alone, or in a name or a compound ("Văn Tư",
-    # "đầu tư"), is the function word: a one-word match carries no context.
-    if key in _FUNCTION_KEYS:
-        return _FUNCTION_KEYS[key], "lower", FUNCTION_WORD
-    if in_article:
-        spellings = body.spellings[key]
-        spelling = max(spellings.items(), key=itemgetter(1))[0]  # the commonest (the first, on a tie)
-        return spelling, None, ARTICLE_WORD if len(spellings) == 1 else MOSTLY_ARTICLE_WORD
-    if key in SYLLABLES:
-        return SYLLABLES[key], "lower", SYLLABLE
-    if words.spellings(key):
-        choice, confidence = _likeliest(key, words, body)
-        return choice.lower(), None, min(confidence, SYLLABLE)
-    return key, None, UNKNOWN  # spelled as the caps line writes it
-
-
-def _likeliest(key: str, words, body: _Usage) -> tuple[str, float]:
-    """The word list's likeliest spelling of a key, and how sure that is."""
-    spellings = words.spellings(key)
-    if len(spellings) == 1 or words.is_news_word(key):
-        return spellings[0], WORD
-    # Otherwise the spelling more of whose syllables the article writes that way, or news text
-    # most often does: "phấn khởi" over "phân khối" in an article that says "khởi sắc".
-    scores = [
-        sum((SYLLABLES.get(fold(s)) == s) + (s in body.spellings.get(fold(s), ())) for s in spelling.lower().split())
-        for spelling in spellings
-    ]
-    best = max(scores)
-    if scores.count(best) > 1:
-        return spellings[scores.index(best)], TIED_WORD
-    return spellings[scores.index(best)], LIKELIER_WORD
+def _apply_case(word: str, case: str | None) -> str:
+    if case == "upper":
+        return word.upper()
+    if case == "title":
+        return word[:1].upper() + word[1:]
+    return word
 
 
 def _rebuild(line: str, tokens: list[str], words: list[str]) -> str:

@@ -75,7 +75,7 @@ def say(kind: str, **fields: str) -> str:
     return MESSAGES[kind].en.format(**fields)
 
 
-def _pattern(template: str) -> re.Pattern:
+def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("^" + _FIELD.sub(lambda m: f"(?P<{m.group(1)}>.*)", re.escape(template)) + "$", re.S)
 
 
@@ -94,5 +94,6 @@ def translate(warning: str, lang: str) -> str:
     for kind, pattern in _PATTERNS:
         match = pattern.match(warning)
         if match:
-            return getattr(MESSAGES[kind], lang).format(**match.groupdict())
+            template: str = getattr(MESSAGES[kind], lang)
+            return template.format(**match.groupdict())
     return warning

@@ -31,7 +31,7 @@ class Article:
     warnings: tuple[str, ...] = field(default=())
     source: str | None = None  # a credited agency such as "TTXVN"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         """The `check --json` record: exactly these keys, in this order."""
         return {
             "id": self.id,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 
-from feedsvc.articles import byline, dates, diacritics, text
+from feedsvc.articles import byline, datelines, dates, furniture, text, titles
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.articles.messages import say
 from feedsvc.articles.model import Article, ArticleParseError
+from feedsvc.articles.text import HAS_LETTER, clip
 
 # " date 2021-10 Thời sự - Chính trị Phấn đấu …": the date, then "<category> <title>".
 # Some exporters write the full ISO 8601 / RFC 3339 instant: " date 2022-03-15T08:30:00+07:00 …".
@@ -18,21 +20,11 @@ _HEADER = re.compile(
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?(?=\s|$))?)?)(?:\s(?P<rest>.*))?$",
     re.I,
 )
-# The newsroom's own dateline prefix, "(kontumtv.vn) – ", "(kontumtv.vn) - ", "Kontumtv.vn – ".
-_SITE_PREFIX = re.compile(r"^(?:\(\s*[\w.-]+\.vn\s*\)|[\w.-]+\.vn(?=\s*[–—:-]))\s*[–—:-]?\s*", re.I)
-# "Sáng 12/5, ", "Sáng nay (12/5), ", "Ngày 7-8/6, ": the dateline that opens a lead.
-_LEAD_DATELINE = re.compile(
-    r"^(?:\w+\s+){0,3}\(?(?:(?:\d{1,2}\s*[-–]\s*)?\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{4})?"
-    r"|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?)\)?\s*,\s*"
-)
 # A short line with a full date that no page-timestamp layout reads: "Đăng 16g45 18-8-2022".
 _DATED_LINE = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)")
 _ODD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
-_HAS_LETTER = re.compile(r"[^\W\d_]")
 _MAX_STAMP = 80  # "Cập nhật lúc 09:05 (GMT+7) - Chủ nhật, ngày 05/12/2022" is 56 characters
-_CAPS_SCAN = 4  # a headerless title sits among the first few lines
 _BYLINE_LINES = 3  # author line, then a source line and a photo credit, in any order
-_SENTENCE_END = (".", "!", "?", ";", ",", ":", "…", "/.")
 MAX_TITLE = 1000
 MAX_SUMMARY = 600
 DEFAULT_VOCABULARY = Vocabulary()
@@ -59,7 +51,7 @@ def parse_article(
     if _looks_binary(decoded):
         raise ArticleParseError(where, "binary data, not a text file")
     lines = text.clean_lines(decoded)
-    if not any(_HAS_LETTER.search(line) for line in lines):
+    if not any(HAS_LETTER.search(line) for line in lines):
         raise ArticleParseError(where, "empty file: no text at all")
     return _Reader(article_id, lines, vocabulary).article(where)
 
@@ -83,27 +75,27 @@ class _Reader:
     def article(self, where: str) -> Article:
         header_date, category, title = self._header()
         stamp = self._page_timestamp()
-        paragraphs, cut = byline.cut_tail(self.lines)
+        paragraphs, cut = furniture.cut_tail(self.lines)
         if not title and header_date is None:
-            title = self._headline(paragraphs)
-        candidate, dropped = self._caps_lines(paragraphs)
+            title = titles.headline(paragraphs, self.warnings)
+        candidate, dropped = titles.caps_lines(paragraphs)
         authors, source = self._byline(paragraphs)
         body = [_single_spaced(p) for p in paragraphs if p not in dropped]
         if not title and candidate:
-            title = self._restored_title(candidate, body)
-        if not title and not any(_HAS_LETTER.search(p) for p in body):
+            title = titles.restored_title(candidate, body, self.warnings)
+        if not title and not any(HAS_LETTER.search(p) for p in body):
             raise ArticleParseError(where, "no article text: only website furniture" if cut else "no article text")
         if not title:
-            title = self._title_from_lead(body[0])
+            title = titles.title_from_lead(body[0], self.warnings)
         published, precision = self._date(header_date, stamp, body)
         return Article(
             id=self.id,
-            title=unicodedata.normalize("NFC", _clip(title, MAX_TITLE)),
+            title=unicodedata.normalize("NFC", clip(title, MAX_TITLE)),
             category=category,
             category_slug=text.slugify(category) if category else None,
             authors=tuple(authors),
             body=tuple(body),
-            summary=_clip(body[0], MAX_SUMMARY) if body else "",
+            summary=clip(body[0], MAX_SUMMARY) if body else "",
             published=published,
             date_precision=precision,
             warnings=tuple(self.warnings),
@@ -119,43 +111,19 @@ class _Reader:
         category, title = self.vocabulary.split(rest)
         if category is None and rest.strip():
             if not rest.startswith(" "):
-                self.warnings.append(say("section_unknown", header=repr(_clip(header, 100))))
+                self.warnings.append(say("section_unknown", header=repr(clip(header, 100))))
             else:
-                self.warnings.append(say("section_empty", header=repr(_clip(header, 100))))
+                self.warnings.append(say("section_empty", header=repr(clip(header, 100))))
         return match.group("date"), category, title or None
 
     def _page_timestamp(self) -> str | None:
         # The page's own timestamp line sits under the title or above the byline.
         for index, line in enumerate(self.lines):
             # A stamp is short; most lines are paragraphs, which the length rules out cheaply.
-            if len(line) <= _MAX_STAMP and dates.PAGE_TIMESTAMP.match(line):
+            if len(line) <= _MAX_STAMP and datelines.PAGE_TIMESTAMP.match(line):
                 del self.lines[index]
                 return line
         return None
-
-    def _headline(self, paragraphs: list[str]) -> str | None:
-        """A headerless file's first line when it reads as a headline above the lead."""
-        if len(paragraphs) < 3:
-            return None
-        first, lead = paragraphs[0], paragraphs[1]
-        if not (_SITE_PREFIX.match(lead) or _LEAD_DATELINE.match(lead)) or _SITE_PREFIX.match(first):
-            return None
-        if len(first) > 300 or len(first.split()) < 4 or first.endswith(_SENTENCE_END) or _is_caps(first):
-            return None
-        if byline.read_byline(first) is not None or first.startswith(("Ảnh", "(")):
-            return None
-        self.warnings.append(say("headline_guess", line=repr(_clip(first, 100))))
-        return paragraphs.pop(0)
-
-    def _caps_lines(self, paragraphs: list[str]) -> tuple[str | None, set[str]]:
-        """(title candidate, lines the body drops): caps lines are captions or a title."""
-        # Unaccented capitals are image captions or a title made from a file name, so
-        # the body never keeps them; only one among the first lines can be the title.
-        candidate = next((line for line in paragraphs[:_CAPS_SCAN] if _is_caps(line)), None)
-        dropped = {line for line in paragraphs if line.isascii() and _is_caps(line)}  # isascii first: cheap
-        if candidate:
-            dropped.add(candidate)
-        return candidate, dropped
 
     def _byline(self, paragraphs: list[str]) -> tuple[list[str], str | None]:
         # The closing credit block, read upwards: "Văn Nghĩa" / "Ảnh: Hồng Hạnh", or
@@ -177,28 +145,12 @@ class _Reader:
                 break
         if not authors and not source and paragraphs:
             # A wire story credits its source alone ("Theo TTXVN"): that is not a missing byline.
-            self.warnings.append(say("no_byline", line=repr(_clip(paragraphs[-1], 80))))
+            self.warnings.append(say("no_byline", line=repr(clip(paragraphs[-1], 80))))
         return authors, source
 
-    def _restored_title(self, caps: str, body: list[str]) -> str:
-        # Only the words worth an editor's eye are named: a restored title whose every
-        # word the article, a name list or the word list spells is not a guess.
-        restored = diacritics.restore(caps, body)
-        if restored.guessed:
-            guesses = ", ".join(f"{w.caps} → {w.word}" for w in restored.guessed)
-            self.warnings.append(say("title_guess", words=guesses, line=repr(caps)))
-        if restored.unknown:
-            self.warnings.append(say("title_unknown", words=", ".join(restored.unknown)))
-        return restored.title
-
-    def _title_from_lead(self, lead: str) -> str:
-        self.warnings.append(say("title_from_lead"))
-        sentence = _LEAD_DATELINE.sub("", _SITE_PREFIX.sub("", lead))
-        sentence = re.split(r"(?<=[.!?])\s", sentence, maxsplit=1)[0].rstrip(".")
-        sentence = sentence[:1].upper() + sentence[1:]
-        return _clip(sentence if _HAS_LETTER.search(sentence) else lead, 120)
-
-    def _date(self, header_date: str | None, stamp: str | None, body: list[str]):
+    def _date(
+        self, header_date: str | None, stamp: str | None, body: list[str]
+    ) -> tuple[datetime | None, str | None]:
         raw = header_date or stamp
         if raw is None:
             unread = next((line for line in body if len(line) <= 60 and _DATED_LINE.search(line)), None)
@@ -217,14 +169,14 @@ class _Reader:
             return None, None
         if parsed.precision == "month":
             value = parsed.value
-            paragraphs = [_SITE_PREFIX.sub("", body[0]), *body[1:]] if body else []
-            day, unused = dates.search_dateline(paragraphs, value.year, value.month)
+            paragraphs = [datelines.SITE_PREFIX.sub("", body[0]), *body[1:]] if body else []
+            day, unused = datelines.search_dateline(paragraphs, value.year, value.month)
             if day is not None:
                 return day, "day"
             if unused is not None:
                 # Only a dateline the parser found and could not use is worth an editor's eye;
                 # a month header with no dateline at all is simply dated to the month.
-                self.warnings.append(say("month_only", month=raw, dateline=repr(_clip(unused, 80))))
+                self.warnings.append(say("month_only", month=raw, dateline=repr(clip(unused, 80))))
         return parsed.value, parsed.precision
 
 
@@ -235,15 +187,3 @@ def _single_spaced(line: str) -> str:
     if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
         return line
     return " ".join(line.split())
-
-
-def _is_caps(line: str) -> bool:
-    if len(line) > 300 or line != line.upper() or " " not in line:
-        return False
-    return sum(1 for c in line if c.isalpha()) >= 6
-
-
-def _clip(value: str, limit: int) -> str:
-    if len(value) <= limit:
-        return value
-    return value[: limit - 1].rsplit(" ", 1)[0] + "…"

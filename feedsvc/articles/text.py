@@ -6,6 +6,7 @@ import codecs
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 
 def _cp1258_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -104,6 +105,16 @@ def clean_lines(text: str) -> list[str]:
     return [line for line in (raw.strip(" ") for raw in _clean_lines(text)) if line]
 
 
+HAS_LETTER = re.compile(r"[^\W\d_]")
+
+
+def clip(value: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a word and marked with an ellipsis."""
+    if len(value) <= limit:
+        return value
+    return value[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def xml_safe(text: str) -> str:
     """Drop characters XML 1.0 forbids (for text that did not come through :func:`clean`)."""
     return _XML_FORBIDDEN.sub("", text)
@@ -143,6 +154,10 @@ def fold(text: str) -> str:
     text = text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
     decomposed = unicodedata.normalize("NFD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+# Words repeat across a corpus: the title restorer folds each spelling once.
+fold_word = lru_cache(maxsize=1 << 16)(fold)
 
 
 _DASH_SPACING = re.compile(r"\s*-\s*")

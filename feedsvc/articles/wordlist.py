@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
@@ -28,6 +29,8 @@ class WordList:
                 if spelling and spelling[0] != "#":
                     self._add(spelling.strip(), key.strip(), news=news_words)
         self.longest = max((key.count(" ") + 1 for key in self._spellings), default=1)
+        # ``key in self`` without a Python call: the title splitter asks it for every stretch of words.
+        self.knows: Callable[[str], bool] = self._spellings.__contains__
 
     def _add(self, spelling: str, key: str, *, news: bool) -> None:
         if key.count(" ") >= MAX_SYLLABLES or not key.replace(" ", "").isalpha() or not key.isascii():
@@ -58,13 +61,6 @@ class WordList:
     def is_news_word(self, key: str) -> bool:
         """Whether news_words.txt spells this key (its first spelling is then the news one)."""
         return key in self._news
-
-    def longest_word(self, keys: list[str], start: int, stop: int) -> int:
-        """Syllables in the longest word (two or more) spelled by keys[start:stop] from start, else 0."""
-        for length in range(min(self.longest, stop - start), 1, -1):
-            if " ".join(keys[start : start + length]) in self._spellings:
-                return length
-        return 0
 
 
 def _text(name: str) -> str:
