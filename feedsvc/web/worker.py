@@ -2,10 +2,11 @@
 
 gthread hands a connection to one of its few threads at once, and the thread waits for the head
 in a blocking recv() with no deadline (for a slow reader, in sendall()): a few dozen slow clients
-take every thread. Here the loop reads each head without blocking, under a deadline; a thread
-then runs the app into a list of references to its bytes and sends what the socket takes at once;
-the loop sends the rest. At the connection limit the longest idle connection is closed. TLS, HTTP/2
-and the PROXY protocol are left to gthread (unused here: a PaaS router terminates TLS).
+take every thread. Here a thread gets a connection when bytes are there, reads without blocking,
+and gives a head still incomplete back to the loop, which reads the rest under a deadline. The
+thread runs the app into a list of references to its bytes, sends what the socket takes at once,
+and the loop sends the rest. At the connection limit the longest idle connection is closed.
+Plain HTTP/1 only: TLS, HTTP/2 and the PROXY protocol are gthread's (a PaaS router ends TLS).
 """
 
 from __future__ import annotations
@@ -25,22 +26,23 @@ from gunicorn.http.message import DEFAULT_MAX_HEADERFIELD_SIZE, MAX_HEADERS, MAX
 from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
-# A request head must be whole this many seconds after its first byte (after the accept, on a new
-# connection). RFC 9112 sets no figure; a real client sends its head in one packet.
+# A head must be whole this long after its first byte (after the accept, on a new connection).
+# RFC 9112 sets no figure; a real client sends its head in one packet.
 HEAD_TIMEOUT = 10.0
 # An answer whose reader takes no byte for this long is abandoned (nginx's send_timeout idea).
 SEND_IDLE_TIMEOUT = 30.0
 # A thread reading a request body (feedsvc never does) waits at most this long for each piece.
 BODY_TIMEOUT = 5.0
-# RFC 9112 section 9.6: before closing, read what the client still sends, or the close becomes a
-# reset that can destroy the answer in flight; bounded as gunicorn's own close_graceful().
+# RFC 9112 section 9.6: read what the client still sends before closing, or the close becomes a
+# reset that can destroy the answer in flight; bounded as in gunicorn's close_graceful().
 LINGER_SECONDS, LINGER_BYTES = 2.0, 65536
 # RFC 9110 section 15.5.9: a server may say that it stopped waiting for the rest of a request.
 TIMEOUT_408 = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-PIECE = 8192
-# The kernel would grow a slow reader's send buffer to 4 MB, a copy per connection; past this, the
-# loop holds the answer as references to the app's shared bytes (Linux doubles the figure).
+# Linux grows a send buffer up to 4 MB (tcp_wmem), a copy per slow reader; past this the loop holds
+# the answer instead, as references to the app's shared bytes (Linux doubles the figure).
 SEND_BUFFER = 256 * 1024
+PIECE = 8192
+_MORE, _GONE = object(), object()  # a thread's word for a head still incomplete, for a client gone
 
 
 class _Replay(SocketUnreader):
@@ -114,16 +116,23 @@ class _Log:
 
 
 class SlowClientWorker(ThreadWorker):
-    """gthread whose threads only run the app; reading heads and sending answers is the loop's."""
+    """gthread whose threads never wait on a client. A connection is "head" (in the loop, until a
+    request head is whole), "busy" (in a thread), "flush" (in the loop, sending the rest of an
+    answer), "linger" (in the loop, closing), then "closed"."""
+
+    @classmethod
+    def check_config(cls, cfg, log):
+        super().check_config(cfg, log)
+        if cfg.is_ssl or cfg.http2_cleartext != "off" or cfg.proxy_protocol != "off" or cfg.protocol != "http":
+            raise RuntimeError(f"{cls.__name__} speaks plain HTTP/1 only: use gthread for TLS, HTTP/2, "
+                               "PROXY or uwsgi (a PaaS router terminates TLS before gunicorn)")
 
     def init_process(self):
         cfg = self.cfg
-        self.fallback = (cfg.is_ssl or cfg.http2_cleartext != "off" or cfg.proxy_protocol != "off"
-                         or getattr(cfg, "protocol", "http") != "http")
-        line = min(cfg.limit_request_line, MAX_REQUEST_LINE) if cfg.limit_request_line > 0 else MAX_REQUEST_LINE
+        # gunicorn's own limits (http/message.py): past this, its parser answers 414 or 431.
         fields = cfg.limit_request_fields if 0 < cfg.limit_request_fields <= MAX_HEADERS else MAX_HEADERS
         size = cfg.limit_request_field_size if cfg.limit_request_field_size > 0 else DEFAULT_MAX_HEADERFIELD_SIZE
-        self.max_head = line + fields * (size + 2) + 2 * PIECE  # beyond it the parser answers 414 or 431
+        self.max_head = MAX_REQUEST_LINE + fields * (size + 2) + 2 * PIECE
         _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         if hard != resource.RLIM_INFINITY:  # each connection is a file; 256 for the app's own
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -133,11 +142,9 @@ class SlowClientWorker(ThreadWorker):
         self.log = _Log(self.log)
         super().init_process()
 
-    # -- in the event loop: heads in -----------------------------------------------------------------
+    # -- in the event loop -----------------------------------------------------------------------------
 
     def accept(self, listener):
-        if self.fallback:
-            return super().accept(listener)
         try:
             sock, client = listener.accept()
         except OSError as exc:
@@ -149,59 +156,142 @@ class SlowClientWorker(ThreadWorker):
         self.nr_conns += 1
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
         conn = TConn(self.cfg, sock, client, listener.getsockname())
-        conn.head, conn.out, conn.logged, conn.keep = bytearray(), [], [], False
-        self.wait_head(conn, b"", HEAD_TIMEOUT)
+        conn.head, conn.out, conn.logged, conn.keep, conn.events = bytearray(), [], [], False, 0
+        conn.callback = partial(self.on_event, conn)
+        self.listen(conn, "head", selectors.EVENT_READ, HEAD_TIMEOUT)
         # RFC 9112 section 9.5: a server may close an idle connection at any time. At the limit the
         # longest idle one goes, rather than new clients waiting in the listen backlog.
         while self.nr_conns >= self.worker_connections and len(self.waiting) > 1:
             self.close(next(iter(self.waiting)))
 
-    def wait_head(self, conn, data: bytes, timeout: float) -> None:
-        conn.head[:] = data
-        if self.head_done(conn.head):
-            self.dispatch(conn)
-        else:
-            self.watch(conn, selectors.EVENT_READ, self.on_head, HEAD_TIMEOUT if data else timeout)
-
-    def head_done(self, head: bytearray) -> bool:
-        # Whole, too big, or with a bare LF, which the parser refuses at once (RFC 9112 section 2.2).
-        return b"\r\n\r\n" in head or len(head) > self.max_head or head.count(b"\n") != head.count(b"\r\n")
-
-    def on_head(self, conn, _sock) -> None:
-        data = self.receive(conn)
-        if not data:
+    def on_event(self, conn, _sock) -> None:
+        state = conn.state
+        if state == "closed":
+            return  # closed by an earlier event of the same wake-up
+        if state == "busy":  # a pipelined request, or a close, while a thread answers: later
+            self.poller.unregister(conn.sock)
+            conn.events = 0
+        elif state == "head" and not conn.head:
+            self.to_thread(conn)  # a new request: the thread reads it, usually whole
+        elif state == "head":  # a slow client: read the rest here, not in a thread job per piece
+            data = self.receive(conn)
+            if data == b"":
+                self.close(conn)
+            elif data:
+                conn.head += data
+                self.waiting.move_to_end(conn)
+                if self.head_done(conn.head):
+                    self.to_thread(conn)
+        elif state == "flush":
+            if self.send(conn):
+                self.write_log(conn)
+                self.answered(conn)
+            else:
+                conn.deadline = time.monotonic() + SEND_IDLE_TIMEOUT
+                self.waiting.move_to_end(conn)
+        else:  # linger
+            data = self.receive(conn)
             if data is not None:
-                self.close(conn)  # gone before a whole head: nothing to answer
-            return
-        if not conn.head and conn.parser is not None:
-            conn.deadline = time.monotonic() + HEAD_TIMEOUT  # a kept-alive connection's next request
-        conn.head += data
-        self.waiting.move_to_end(conn)
-        if self.head_done(conn.head):
-            self.dispatch(conn)
+                conn.lingered += len(data)
+                if not data or conn.lingered >= LINGER_BYTES:
+                    self.close(conn)
 
-    def dispatch(self, conn) -> None:
-        self.unwatch(conn)
+    def to_thread(self, conn) -> None:
+        conn.state = "busy"
+        self.waiting.pop(conn, None)
+        self.enqueue_req(conn)
+
+    def finish_request(self, conn, fs):
+        result = fs.result() if not fs.cancelled() and fs.exception() is None else _GONE
+        if result is _GONE:
+            self.close(conn)
+        elif result is _MORE:
+            self.listen(conn, "head", selectors.EVENT_READ, conn.deadline - time.monotonic())
+        elif conn.out:
+            self.listen(conn, "flush", selectors.EVENT_WRITE, SEND_IDLE_TIMEOUT)
+        else:
+            self.answered(conn)
+
+    def answered(self, conn) -> None:
+        if conn.keep:
+            conn.head[:] = conn.parser.unreader.take()  # the start of a pipelined request, if any
+            if conn.head and self.head_done(conn.head):
+                self.to_thread(conn)
+            else:
+                idle = self.cfg.keepalive if self.alive else min(self.cfg.keepalive, STOP_KEEPALIVE_LINGER)
+                self.listen(conn, "head", selectors.EVENT_READ, HEAD_TIMEOUT if conn.head else idle)
+            return
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.close(conn)
+            return
+        conn.lingered = 0
+        self.listen(conn, "linger", selectors.EVENT_READ, LINGER_SECONDS)
+
+    def listen(self, conn, state: str, events: int, timeout: float) -> None:
+        """Wait in the loop; an epoll_ctl() only when the events change (each one lets go of the
+        GIL, and the loop may then wait up to 5 ms to get it back from a busy thread)."""
+        conn.state, conn.deadline = state, time.monotonic() + timeout
+        if conn.events != events:
+            (self.poller.modify if conn.events else self.poller.register)(conn.sock, events, conn.callback)
+            conn.events = events
+        self.waiting.pop(conn, None)
+        self.waiting[conn] = None
+
+    def close(self, conn) -> None:
+        if conn.events:
+            self.poller.unregister(conn.sock)
+        self.waiting.pop(conn, None)
+        self.nr_conns -= 1
+        conn.state = "closed"
+        util.close(conn.sock)
+
+    def murder_pending(self):
+        """Close what is past its deadline (gthread's loop calls this after every wake-up)."""
+        now = time.monotonic()
+        if now < self.next_scan:
+            return
+        self.next_scan = now + 0.2
+        if not self.alive and not self.stopping:
+            self.stopping = True  # a kept-alive connection has 2 s more for a request, as in gthread
+            for conn in self.waiting:
+                if conn.state != "flush":
+                    conn.deadline = min(conn.deadline, now + STOP_KEEPALIVE_LINGER)
+        for conn in [conn for conn in self.waiting if conn.deadline <= now]:
+            if conn.state == "head" and conn.head:
+                try:
+                    conn.sock.send(TIMEOUT_408)
+                except OSError:
+                    pass
+            self.close(conn)
+
+    # -- in a thread -----------------------------------------------------------------------------------
+
+    def handle(self, conn):
+        if not self.head_done(conn.head):  # a new request: read it here, without waiting
+            data = self.receive(conn)
+            if data == b"":
+                return _GONE
+            if data and not conn.head and conn.parser is not None:
+                conn.deadline = time.monotonic() + HEAD_TIMEOUT  # a kept-alive connection's next request
+            conn.head += data or b""
+            if not self.head_done(conn.head):
+                return _MORE
         if conn.parser is None:
             conn.parser = http.get_parser(self.cfg, conn.sock, conn.client)
             conn.parser.unreader = _Replay(conn.sock)
             conn.initialized = conn.data_ready = True  # gthread's own waiting is skipped
         conn.parser.unreader.feed(bytes(conn.head))
         conn.head.clear()
-        self.enqueue_req(conn)
-
-    # -- in a thread: the app ------------------------------------------------------------------------
-
-    def handle(self, conn):
-        if self.fallback:
-            return super().handle(conn)
         sock = conn.sock
         conn.sock = out = _Out(sock)
         try:
             conn.keep = super().handle(conn) is True  # parses the replayed head, runs the app into `out`
         finally:
             conn.sock = sock
-        sock.setblocking(False)
+        if sock.gettimeout() != 0.0:
+            sock.setblocking(False)  # only after reading a body: each such call lets go of the GIL
         conn.out, conn.logged = out.chunks, out.logged
         if self.send(conn):
             self.write_log(conn)
@@ -214,6 +304,9 @@ class SlowClientWorker(ThreadWorker):
             # the connection closes after this answer instead, and the loop drains it.
             req.force_close()
         return super().handle_request(req, conn)
+
+    def _keepalive_after(self, conn, keepalive):
+        return keepalive  # nothing to drain (see handle_request), and no settimeout() calls
 
     def send(self, conn) -> bool:
         """Send what the socket takes now, without blocking; True once nothing is left."""
@@ -239,48 +332,11 @@ class SlowClientWorker(ThreadWorker):
             self.log.log.access(resp, req, environ, request_time + timedelta(seconds=time.monotonic() - buffered))
         conn.logged = []
 
-    # -- in the event loop: answers out --------------------------------------------------------------
+    # -- either --------------------------------------------------------------------------------------
 
-    def finish_request(self, conn, fs):
-        if self.fallback:
-            return super().finish_request(conn, fs)
-        if fs.cancelled() or fs.exception() is not None:
-            self.close(conn)
-        elif conn.out:
-            self.watch(conn, selectors.EVENT_WRITE, self.on_writable, SEND_IDLE_TIMEOUT)
-        else:
-            self.answered(conn)
-
-    def on_writable(self, conn, _sock) -> None:
-        if self.send(conn):
-            self.unwatch(conn)
-            self.write_log(conn)
-            self.answered(conn)
-        else:
-            conn.deadline = time.monotonic() + SEND_IDLE_TIMEOUT
-            self.waiting.move_to_end(conn)
-
-    def answered(self, conn) -> None:
-        if conn.keep:
-            idle = self.cfg.keepalive if self.alive else min(self.cfg.keepalive, STOP_KEEPALIVE_LINGER)
-            self.wait_head(conn, conn.parser.unreader.take(), idle)
-            return
-        try:
-            conn.sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            self.close(conn)
-            return
-        conn.lingered = 0
-        self.watch(conn, selectors.EVENT_READ, self.on_linger, LINGER_SECONDS)
-
-    def on_linger(self, conn, _sock) -> None:
-        data = self.receive(conn)
-        if data is not None:
-            conn.lingered += len(data)
-            if not data or conn.lingered >= LINGER_BYTES:
-                self.close(conn)
-
-    # -- bookkeeping ---------------------------------------------------------------------------------
+    def head_done(self, head: bytearray) -> bool:
+        # Whole, too big, or with a bare LF, which gunicorn's parser refuses (RFC 9112 section 2.2).
+        return b"\r\n\r\n" in head or len(head) > self.max_head or head.count(b"\n") != head.count(b"\r\n")
 
     def receive(self, conn) -> bytes | None:
         """One non-blocking read: bytes, b"" at the end (or an error), None if nothing is there."""
@@ -290,38 +346,3 @@ class SlowClientWorker(ThreadWorker):
             return None
         except OSError:
             return b""
-
-    def watch(self, conn, events, callback, timeout: float) -> None:
-        conn.deadline = time.monotonic() + timeout
-        self.poller.register(conn.sock, events, partial(callback, conn))
-        self.waiting[conn] = None
-
-    def unwatch(self, conn) -> None:
-        if self.waiting.pop(conn, False) is None:  # it was watched (its value is None)
-            self.poller.unregister(conn.sock)
-
-    def close(self, conn) -> None:
-        self.unwatch(conn)
-        self.nr_conns -= 1
-        util.close(conn.sock)
-
-    def murder_pending(self):
-        """Close what is past its deadline (gthread's loop calls this after every wake-up)."""
-        if self.fallback:
-            return super().murder_pending()
-        now = time.monotonic()
-        if now < self.next_scan:
-            return
-        self.next_scan = now + 0.2
-        if not self.alive and not self.stopping:
-            self.stopping = True  # a kept-alive connection has 2 s more for a request, as in gthread
-            for conn in self.waiting:
-                if not conn.out:
-                    conn.deadline = min(conn.deadline, now + STOP_KEEPALIVE_LINGER)
-        for conn in [conn for conn in self.waiting if conn.deadline <= now]:
-            if conn.head:
-                try:
-                    conn.sock.send(TIMEOUT_408)
-                except OSError:
-                    pass
-            self.close(conn)
