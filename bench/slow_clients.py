@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -63,22 +64,43 @@ def attacks(label: str, server: Server, names: list[str], requests: int) -> dict
     return found
 
 
+def worker_cpu(server: Server) -> float:
+    """CPU seconds (user + system) used so far by the server's workers."""
+    master = server.process.pid
+    total = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (proc(5) fields 14 and 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def throughput(servers: dict[str, Server], reps: int, seconds: int) -> dict[str, dict]:
-    """Median req/s per class and case; the median per-repetition ratio to the first class."""
+    """Per class and case: median req/s and workers' CPU µs per request, and the median of the
+    per-repetition ratios to the first class. On a shared machine req/s follows the neighbours'
+    load; CPU per request much less so."""
     tag = servers[next(iter(servers))].get(HIT, GZIP)[1]["ETag"]
     cases = {"hit": GZIP, "304": {**GZIP, "If-None-Match": tag}}
-    runs = {(name, case): [] for name in servers for case in cases}
+    rates = {(name, case): [] for name in servers for case in cases}
+    costs = {(name, case): [] for name in servers for case in cases}
     for server in servers.values():
         wrk(server.url + HIT, 1, GZIP)
     for rep in range(reps):
         order = [(name, case) for case in cases for name in servers]
         for name, case in (order if rep % 2 == 0 else order[::-1]):
-            runs[name, case].append(wrk(servers[name].url + HIT, seconds, cases[case]))
+            before = worker_cpu(servers[name])
+            rate = wrk(servers[name].url + HIT, seconds, cases[case])
+            rates[name, case].append(rate)
+            costs[name, case].append((worker_cpu(servers[name]) - before) / (rate * seconds) * 1e6)
     first = next(iter(servers))
-    return {name: {**{f"{case}_rps": round(statistics.median(runs[name, case])) for case in cases},
-                   **{f"{case}_vs_{first}": round(statistics.median(
-                       a / b for a, b in zip(runs[name, case], runs[first, case])), 3) for case in cases}}
-            for name in servers}
+
+    def ratio(runs, name, case):
+        return round(statistics.median(a / b for a, b in zip(runs[name, case], runs[first, case])), 3)
+
+    return {name: {key: value for case in cases for key, value in (
+        (f"{case}_rps", round(statistics.median(rates[name, case]))),
+        (f"{case}_rps_ratio", ratio(rates, name, case)),
+        (f"{case}_cpu_us", round(statistics.median(costs[name, case]))),
+        (f"{case}_cpu_ratio", ratio(costs, name, case)))} for name in servers}
 
 
 def main(argv: list[str] | None = None) -> int:

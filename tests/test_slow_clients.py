@@ -19,6 +19,7 @@ server's port and accepted by a worker, not waiting in the listener's backlog.
 from __future__ import annotations
 
 import errno
+import hashlib
 import http.client
 import json
 import math
@@ -203,6 +204,7 @@ class _Attacker:
 def _attack_main(port: int, spec: str, seconds: float) -> int:
     raise_nofile()
     counts = {kind: int(n) for kind, n in (item.split("=") for item in spec.split(",") if item) if int(n)}
+    assert set(counts) <= set(KINDS), spec
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     _Attacker(port, counts).run(seconds, stop)
@@ -299,10 +301,21 @@ def identity_bytes(port: int, path: str) -> bytes:
         conn.close()
 
 
-def normal_client(port: int, requests: int, interval: float = 0.1, timeout: float = 5.0,
-                  sample_every: float = 0.5) -> dict:
-    """``requests`` GETs, one every ``interval`` (or back to back when late); latency figures, and
-    the fewest attacker connections the workers held meanwhile (sampled from the kernel)."""
+def reference_digests(port: int) -> dict[str, bytes]:
+    """sha256 of what the normal client gets for each of its paths, asked before an attack."""
+    found = {}
+    for path in NORMAL_PATHS:
+        _, problem, body = normal_request(port, path, 10.0)
+        assert problem is None, (path, problem)
+        found[path] = hashlib.sha256(body).digest()
+    return found
+
+
+def normal_client(port: int, expected: dict[str, bytes], requests: int, interval: float = 0.1,
+                  timeout: float = 5.0, sample_every: float = 0.5) -> dict:
+    """``requests`` GETs, one every ``interval`` (or back to back when late), each answer compared
+    with ``expected`` (reference_digests() before the attack); latency figures, and the fewest
+    connections the workers held meanwhile (sampled from the kernel)."""
     samples, problems, held = [], Counter(), []
     started = next_sample = time.monotonic()
     for n in range(requests):
@@ -311,7 +324,10 @@ def normal_client(port: int, requests: int, interval: float = 0.1, timeout: floa
             established, backlog = server_connections(port)
             held.append(established - backlog)
             next_sample = now + sample_every
-        seconds, problem, _ = normal_request(port, NORMAL_PATHS[n % len(NORMAL_PATHS)], timeout)
+        path = NORMAL_PATHS[n % len(NORMAL_PATHS)]
+        seconds, problem, body = normal_request(port, path, timeout)
+        if problem is None and hashlib.sha256(body).digest() != expected[path]:
+            problem = "a different body"
         samples.append(seconds)
         if problem:
             problems[problem] += 1
@@ -333,9 +349,10 @@ def latency_figures(samples: list[float]) -> dict:
 def under_attack(port: int, counts: dict[str, int], requests: int = 60, interval: float = 0.1,
                  timeout: float = 5.0) -> dict:
     """The normal client's figures while ``counts`` attackers hold their connections."""
+    expected = reference_digests(port)
     with Attack(port, counts) as attack:
         before = attack.wait_held()
-        client = normal_client(port, requests, interval, timeout)
+        client = normal_client(port, expected, requests, interval, timeout)
         after = attack.latest
     return {"attack": counts, **client, "attacker_held_before": before.get("held_total"),
             "attacker_held_after": after.get("held_total"), "attacker": attack.latest}
@@ -415,14 +432,14 @@ def test_200_slow_and_silent_connections_leave_a_normal_client_served(served, fi
     reference = identity_bytes(port, BIG_FEED)
     assert len(reference) > 4_000_000, len(reference)
     attackers = {"silent": 50, "trickle": 50, "slowread": 50, "idle": 50}
-    download: dict = {}
+    expected, download = reference_digests(port), {}
     with Attack(port, attackers) as attack:
         held = attack.wait_held(timeout=30)
         reader = threading.Thread(target=slow_download, args=(port, BIG_FEED, download))
         reader.start()
         # 60 requests over ~11 s: longer than the 10 s head deadline, so the silent and trickling
         # connections are closed once and held again (the attacker reconnects) while it runs.
-        client = normal_client(port, requests=60, interval=0.18)
+        client = normal_client(port, expected, requests=60, interval=0.18)
         reader.join(30)
         end = attack.latest
     stats = end["stats"]
@@ -446,9 +463,10 @@ def test_200_slow_and_silent_connections_leave_a_normal_client_served(served, fi
 
 def test_2100_idle_keepalive_connections_leave_a_normal_client_served(served, figures):
     port = served.port
+    expected = reference_digests(port)
     with Attack(port, {"idle": 2100}) as attack:
         held = attack.wait_held(timeout=40)
-        client = normal_client(port, requests=60, interval=0.1)
+        client = normal_client(port, expected, requests=60, interval=0.1)
         end = attack.latest
     assert client["failures"] == 0, client
     assert client["p99_ms"] < 1000, client
