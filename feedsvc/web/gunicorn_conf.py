@@ -13,12 +13,23 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # sync 1,873 req/s; gthread with 1/2/4/8 threads 1,887/1,883/1,931/1,920: equal within
 # noise, since a hit is CPU under the GIL. gthread wins on what that does not show: it keeps
 # connections alive, and a slow client or a 10 ms cache miss holds one thread, not a worker.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+#
+# Slow and idle clients (bench/slow_clients.py, tests/test_slow_clients.py): under 200 silent or
+# header-trickling connections gthread's threads all wait on them and a normal client's p99 is
+# the 5 s client timeout (23 of 40 requests failed). feedsvc.web.worker is gthread with every
+# wait on a client moved to its event loop (a 10 s head deadline, answers written out without a
+# thread): p99 8-31 ms under each attack, cached hits at gthread's rate. gevent survived the
+# attacks too, but served a third of gthread's cached hits here.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "feedsvc.web.worker.SlowClientWorker")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # SIGTERM: stop accepting, let in-flight requests finish within this many seconds.
 graceful_timeout = 20
 timeout = 30
-keepalive = 5
+# An idle kept-alive connection costs the worker a socket, not a thread: keep it (and 4,096 a
+# worker) rather than make its client reconnect; at the limit the longest idle one is closed.
+# With 5 s and 1,000, 2,100 idle clients reconnecting kept both workers busy (p99 0.7-5 s).
+keepalive = 75
+worker_connections = 4096
 # The app alone decides which proxies to believe (FEEDSVC_PROXY_HOPS). gunicorn would
 # otherwise take SCRIPT_NAME/PATH_INFO headers from loopback, and a SCRIPT_NAME that is not a
 # prefix of the path makes it answer 500 before the app runs.
