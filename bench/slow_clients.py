@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.append(str(Path(__file__).resolve().parent.parent / "tests"))  # appended: shadows nothing
 
-import test_slow_clients as harness  # noqa: E402
-import corpus as synthetic  # noqa: E402  (bench/corpus.py)
-from server import Server, wrk  # noqa: E402  (bench/server.py)
+import corpus as synthetic
+import test_slow_clients as harness
+from server import Server, wrk
 
 SCENARIOS = {
     "none": {},

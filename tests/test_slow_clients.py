@@ -249,7 +249,7 @@ class Attack:
         self._reader.join(5)
         return self.latest
 
-    def __enter__(self) -> "Attack":
+    def __enter__(self) -> Attack:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -19,6 +19,7 @@ import socket
 import time
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from gunicorn import http, util
 from gunicorn.http.body import LengthReader
@@ -119,6 +120,10 @@ class SlowClientWorker(ThreadWorker):
     """gthread whose threads never wait on a client. A connection is "head" (in the loop, until a
     request head is whole), "busy" (in a thread), "flush" (in the loop, sending the rest of an
     answer), "linger" (in the loop, closing), then "closed"."""
+
+    # Set by gunicorn's untyped Worker.__init__; declared so that mypy knows them.
+    worker_connections: int
+    log: Any
 
     @classmethod
     def check_config(cls, cfg, log):
