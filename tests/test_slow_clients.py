@@ -48,7 +48,7 @@ def add_long_articles(corpus: Path, count: int = 48) -> Path:
     """``count`` long, newest articles: /feeds/all.rss is then ~4.7 MB without gzip, more than the
     ~3 MB a loopback socket's send buffer grows to, so a slow reader here is as slow as one on a
     real network (where the buffer stays far smaller than a 300 KB feed)."""
-    from reliability_support import article_text
+    from corpus_tools import article_text
 
     for n in range(count):
         (corpus / f"900_long{n:02d}.txt").write_text(
@@ -247,6 +247,8 @@ class Attack:
             self.process.kill()
             self.process.wait(5)
         self._reader.join(5)
+        for pipe in (self.process.stdout, self.process.stderr):
+            pipe.close()
         return self.latest
 
     def __enter__(self) -> Attack:
@@ -366,7 +368,7 @@ def figures():
     """The module's figures, printed as one RELIABILITY line once its tests have run."""
     found: dict = {}
     yield found
-    from reliability_support import report
+    from raw_http import report
 
     report("slow-clients", **found)
 
@@ -377,7 +379,7 @@ def served(tmp_path_factory):
     from server import Server
 
     folder = tmp_path_factory.mktemp("slow-clients")
-    from reliability_support import copy_corpus
+    from corpus_tools import copy_corpus
 
     corpus = add_long_articles(copy_corpus(folder / "corpus"))
     server = Server(folder / "logs", {"FEEDSVC_CORPUS_DIR": str(corpus),
