@@ -130,9 +130,9 @@ def test_procfile_command_as_written_serves_the_bundled_seeds(tmp_path):
         assert parsed.bozo == 0
         assert {entry.id for entry in parsed.entries} == {TAG + path.stem for path in SEEDS.glob("*.txt")}
 
-        # It binds every interface on $PORT, with the gthread worker and two workers by default.
+        # It binds every interface on $PORT, with feedsvc's worker class and two workers by default.
         server.wait_for_log(f"Listening at: http://0.0.0.0:{server.port} ")
-        server.wait_for_log("Using worker: gthread")
+        server.wait_for_log("Using worker: feedsvc.web.worker.SlowClientWorker")
         assert server.stdout().count("Booting worker with pid") == 2
 
 
