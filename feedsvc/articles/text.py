@@ -146,14 +146,39 @@ def fold_chars(text: str) -> str:
     return text.translate(_FOLD_TABLE)
 
 
+class _FoldMap(dict[int, str]):
+    """:func:`fold` a character at a time: each one is decomposed (NFD), stripped of its combining
+    marks and lower-cased the first time it is met, then looked up, in C, by ``str.translate``."""
+
+    def __missing__(self, code: int) -> str:
+        char = {"Đ": "d", "đ": "d", "Ð": "d", "ð": "d"}.get(chr(code), chr(code))
+        folded = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)).lower()
+        if len(self) < _FOLD_MAP_MAX:  # a file of every code point must not fill memory
+            self[code] = folded
+        return folded
+
+
+_FOLD_MAP_MAX = 1 << 16
+_FOLD_MAP = _FoldMap()
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII skeleton of Vietnamese text: 'Đẩy mạnh' -> 'day manh'."""
     quick = text.translate(_FOLD_TABLE)
     if quick.isascii():
         return quick
-    text = text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    # What the one-for-one table left (a dash, a quotation mark, another script) is folded a
+    # character at a time; the table's letters already are. The whole text decomposed and
+    # filtered in a generator cost 1.4 ms an article when indexing bodies for search (most
+    # bodies hold an en dash), five times the parse.
+    return _NOT_ASCII.sub(_fold_run, quick)
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_FOLD_MAP)
 
 
 # Words repeat across a corpus: the title restorer folds each spelling once.
