@@ -66,16 +66,22 @@ def remove(conn: sqlite3.Connection, names: Iterable[str], old_words: Callable[[
         return
     words = old_words(list(indexed))
     conn.executemany("INSERT INTO search(search, rowid, title, authors, body) VALUES ('delete', ?, ?, ?, ?)",
-                     [(indexed[name], *words[name]) for name in indexed if name in words])
+                     sorted((indexed[name], *words[name]) for name in indexed if name in words))  # see add()
     conn.executemany("DELETE FROM search_docs WHERE name = ?", [(name,) for name in indexed])
 
 
 def add(conn: sqlite3.Connection, items: Iterable[tuple[str, float, Words]]) -> None:
     """Index articles: (file name, date, words); the caller removed any earlier version first."""
+    rows = []
     for name, date, words in items:
         rowid = _rowid(conn, name, date)
         conn.execute("INSERT INTO search_docs VALUES (?, ?)", (name, rowid))
-        conn.execute("INSERT INTO search(rowid, title, authors, body) VALUES (?, ?, ?, ?)", (rowid, *words))
+        rows.append((rowid, *words))
+    # In rowid order: FTS5 flushes its pending terms into a new segment whenever a rowid is not
+    # above the last one written (fts5_index.c, sqlite3Fts5IndexBeginWrite), and files come in
+    # name order, not date order. Unsorted, a first load made a segment an article: 2.7x the cost.
+    rows.sort()
+    conn.executemany("INSERT INTO search(rowid, title, authors, body) VALUES (?, ?, ?, ?)", rows)
 
 
 def find(conn: sqlite3.Connection, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
