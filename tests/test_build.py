@@ -7,11 +7,13 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 BASE = "https://feeds.example.org"
 
 
+@pytest.mark.e2e  # a whole static export against the service
 def test_static_export_matches_the_service(corpus, tmp_path):
     out = tmp_path / "site"
     env = dict(os.environ, FEEDSVC_CORPUS_DIR=str(corpus), FEEDSVC_INDEX_PATH="memory", FEEDSVC_DEFAULT_LIMIT="5")

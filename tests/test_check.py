@@ -7,9 +7,12 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from conftest import DATA, ROOT
 
 from feedsvc.articles.messages import MESSAGES, kind_of, say, translate
+
+pytestmark = pytest.mark.e2e  # the check command run as a real process, ten times
 
 KEYS = ["id", "title", "category", "category_slug", "published", "date_precision", "authors", "summary", "warnings"]
 

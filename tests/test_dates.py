@@ -374,6 +374,7 @@ def _parse(text):
 EDGE_SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.e2e  # Hypothesis, many examples
 @EDGE_SETTINGS
 @given(header_dates())
 def test_header_dates_at_the_calendars_edges(case):
@@ -383,6 +384,7 @@ def test_header_dates_at_the_calendars_edges(case):
     _check_published(article, raw, expected)
 
 
+@pytest.mark.e2e  # Hypothesis, many examples
 @EDGE_SETTINGS
 @given(page_timestamps(), st.sampled_from(("top", "above the title", "above the byline")))
 def test_page_timestamps_at_the_calendars_edges(case, where):
@@ -398,6 +400,7 @@ def test_page_timestamps_at_the_calendars_edges(case, where):
     _check_published(article, raw, expected)
 
 
+@pytest.mark.e2e  # Hypothesis, many examples
 @EDGE_SETTINGS
 @given(datelines())
 def test_datelines_at_the_calendars_edges(case):

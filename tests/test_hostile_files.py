@@ -278,6 +278,7 @@ def reload(app) -> None:
 
 # --- the tests -----------------------------------------------------------------------------------
 
+@pytest.mark.e2e  # every hostile input against every feed: exhaustive
 @pytest.mark.parametrize("maker", MAKERS, ids=lambda m: m.__name__[5:])
 def test_each_hostile_file_is_parsed_or_reported_and_breaks_nothing(app, client, corpus, maker):
     before = len(app.extensions["feedsvc"].catalog)
@@ -427,6 +428,7 @@ def test_a_half_written_file_is_read_whole_once_the_writer_finishes(app, client,
     assert_service_sound(client, full=False)
 
 
+@pytest.mark.e2e  # 1,000 file operations while reloads run
 def test_files_churning_while_the_index_reloads(app, client, corpus):
     """Create, grow, truncate, rename and delete files while reloads run back to back."""
     stop = threading.Event()

@@ -113,6 +113,7 @@ def test_a_file_written_atomically_is_published_within_two_seconds(start, folder
     assert not change.source_wide  # the event named the file: nothing else was looked at
 
 
+@pytest.mark.e2e  # waits on real file events
 def test_a_file_still_being_written_is_published_only_once_closed(start, folder):
     reloader = start()
     catalog = reloader.indexer.catalog
@@ -157,6 +158,7 @@ def test_a_listener_that_fails_stops_neither_the_others_nor_the_reloader(start, 
     assert "a corpus listener failed" in caplog.text and "listener bug" in caplog.text
 
 
+@pytest.mark.e2e  # waits for interval scans
 def test_where_the_folder_is_not_watched_it_is_scanned_on_the_interval(start, folder):
     heard = Heard()
     reloader = start(heard, interval=0.5, watch=False)

@@ -88,6 +88,7 @@ def test_the_sample_titles_have_what_readers_leave_out(everything):
     assert sum(title != without_accents(title) for _, title in titles) >= len(titles) * 0.9
 
 
+@pytest.mark.e2e  # Hypothesis over every sample title
 def test_a_real_title_is_found_however_it_is_typed(everything):
     client, titles = everything
 

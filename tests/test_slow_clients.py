@@ -37,6 +37,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # a real gunicorn attacked by thousands of connections from a second process
+
 HOST = "127.0.0.1"
 KINDS = ("silent", "trickle", "slowread", "idle")
 BIG_FEED = "/feeds/all.rss"

@@ -241,7 +241,8 @@ def test_a_corrupt_index_file_is_rebuilt(path, junk):
 
 
 # The rollback-journal case waits as long again for the same code path: end to end only.
-@pytest.mark.parametrize("journal", ["wal", pytest.param("delete", marks=pytest.mark.e2e)])
+@pytest.mark.e2e  # waits out another connection's lock
+@pytest.mark.parametrize("journal", ["wal", "delete"])
 def test_an_index_another_connection_holds_exclusively_is_waited_for_never_rebuilt(path, journal):
     # A worker writing a big batch holds the file for a while: the next one to open it waits,
     # and never takes "locked" for "corrupt" (which would delete every other worker's index).
