@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from feedsvc.articles import Article
 from feedsvc.articles.text import fold
+from feedsvc.corpus.sqlite_batches import select_in
 
 MAX_QUERY = 200  # characters: a longer query is refused
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -57,11 +58,8 @@ def _rowid(conn: sqlite3.Connection, name: str, date: float) -> int:
 def remove(conn: sqlite3.Connection, names: Iterable[str], old_words: Callable[[list[str]], dict[str, Words]]) -> None:
     """Take these files' articles out (those indexed), given how to fold their stored articles again."""
     names = list(names)
-    indexed: dict[str, int] = {}
-    for start in range(0, len(names), 500):
-        chunk = names[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        indexed.update(conn.execute(f"SELECT name, rowid FROM search_docs WHERE name IN ({marks})", chunk))
+    indexed: dict[str, int] = dict(
+        select_in(conn, "SELECT name, rowid FROM search_docs WHERE name IN ({marks})", names))
     if not indexed:
         return
     words = old_words(list(indexed))

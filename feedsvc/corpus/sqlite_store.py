@@ -15,6 +15,7 @@ from feedsvc.articles import Article
 from feedsvc.corpus import search
 from feedsvc.corpus.coordination import Coordinator
 from feedsvc.corpus.entry import FileEntry
+from feedsvc.corpus.sqlite_batches import select_in
 from feedsvc.corpus.sqlite_schema import (
     COLUMNS,
     SCHEMA,
@@ -120,13 +121,7 @@ class SqliteStore:
             log_changes(conn, [e.name for e, _, _ in items])
 
     def seen(self, ids: list[str]) -> dict[str, float]:
-        found: dict[str, float] = {}
-        conn = self._connect()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(conn.execute(f"SELECT id, first_seen FROM seen WHERE id IN ({marks})", chunk).fetchall())
-        return found
+        return dict(select_in(self._connect(), "SELECT id, first_seen FROM seen WHERE id IN ({marks})", ids))
 
     def clocks(self) -> Clocks:
         rows = self._connect().execute("SELECT key, version, modified FROM clocks")
@@ -160,11 +155,8 @@ class SqliteStore:
                 return last, None
             names = [n for (n,) in conn.execute("SELECT DISTINCT name FROM changes WHERE seq > ?", (seq,))]
             found: dict[str, FileEntry | None] = dict.fromkeys(names)
-            for start in range(0, len(names), 500):
-                chunk = names[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                for values in conn.execute(f"SELECT {COLUMNS} FROM files WHERE name IN ({marks})", chunk):
-                    found[values[0]] = row_entry(values)
+            for values in select_in(conn, f"SELECT {COLUMNS} FROM files WHERE name IN ({{marks}})", names):
+                found[values[0]] = row_entry(values)
             return last, found
 
     def set_note(self, key: str, value: str, *, notify: bool = True) -> None:
@@ -180,13 +172,7 @@ class SqliteStore:
 
     @staticmethod
     def _old_words(conn: sqlite3.Connection, names: list[str]) -> dict[str, search.Words]:
-        found = {}
-        for start in range(0, len(names), 500):
-            chunk = names[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for name, raw in conn.execute(f"SELECT name, article FROM bodies WHERE name IN ({marks})", chunk):
-                found[name] = search.words_of(decode(raw))
-        return found
+        return {name: search.words_of(article) for name, article in _bodies(conn, names)}
 
     def search(self, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
         return search.find(self._connect(), terms, limit, offset)
@@ -207,14 +193,12 @@ class SqliteStore:
             conn.executemany("DELETE FROM acks WHERE pid = ?", [(pid,) for pid in pids])
 
     def articles(self, names: list[str]) -> dict[str, Article]:
-        found: dict[str, Article] = {}
-        conn = self._connect()
-        for start in range(0, len(names), 500):
-            chunk = names[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for name, raw in conn.execute(f"SELECT name, article FROM bodies WHERE name IN ({marks})", chunk):
-                found[name] = decode(raw)
-        return found
+        return dict(_bodies(self._connect(), names))
+
+
+def _bodies(conn: sqlite3.Connection, names: list[str]) -> Iterator[tuple[str, Article]]:
+    for name, raw in select_in(conn, "SELECT name, article FROM bodies WHERE name IN ({marks})", names):
+        yield name, decode(raw)
 
 
 def open_store(path: Path | None, coordinator: Coordinator | None = None) -> Store:
