@@ -15,6 +15,14 @@ DEV = DATA / "dev"
 
 
 @pytest.fixture
+def folder(tmp_path) -> Path:
+    """An empty corpus folder."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
 def corpus(tmp_path) -> Path:
     """A writable copy of the seeds and the dev corpus."""
     folder = tmp_path / "corpus"

@@ -68,13 +68,6 @@ class Heard:
 
 
 @pytest.fixture
-def folder(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
 def start(folder):
     """Start a reloader on the folder (a memory store: this process scans alone); stopped after."""
     running: list[Reloader] = []

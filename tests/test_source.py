@@ -28,13 +28,6 @@ def text(title: str = "Nông dân thu hoạch cà phê", *, section: str = "Kinh
 
 
 @pytest.fixture
-def folder(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
 def zoo(folder, tmp_path):
     """A folder holding one of every kind of entry; {name: what a listing makes of it}."""
     outside = tmp_path / "outside.txt"
