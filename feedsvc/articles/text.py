@@ -120,6 +120,16 @@ def xml_safe(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+# Đ and đ, and the Icelandic eth (Ð U+00D0, ð) that some keyboards and cp1258 conversions put
+# in their place: a reader searching "dak" must find "Ðắk" as well as "Đắk". None decomposes.
+_D_LETTERS = {"Đ": "d", "đ": "d", "Ð": "d", "ð": "d"}
+
+
+def _without_marks(char: str) -> str:
+    """A character decomposed (NFD), its combining marks dropped: 'Ể' -> 'E'."""
+    return "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+
+
 def _fold_table() -> dict[int, str]:
     # One character in, one character out: every precomposed Latin letter to its
     # lower-case ASCII base ('Ể' -> 'e', 'Đ' -> 'd'), so folded text keeps the
@@ -128,11 +138,9 @@ def _fold_table() -> dict[int, str]:
     # the table, so the ASCII and punctuation that stay as they are are listed too.
     table = {code: chr(code) for code in (*range(0x80), *range(0x2000, 0x2070))}
     table.update({ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
-    # Đ and đ, and the Icelandic eth (Ð U+00D0, ð) that some keyboards and cp1258 conversions put
-    # in their place: a reader searching "dak" must find "Ðắk" as well as "Đắk".
-    table.update({ord("Đ"): "d", ord("đ"): "d", ord("Ð"): "d", ord("ð"): "d"})
+    table.update({ord(char): base for char, base in _D_LETTERS.items()})
     for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
-        base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
+        base = _without_marks(chr(code))
         if len(base) == 1 and base.isascii() and base.isalpha():
             table[code] = base.lower()
     return table
@@ -151,8 +159,7 @@ class _FoldMap(dict[int, str]):
     marks and lower-cased the first time it is met, then looked up, in C, by ``str.translate``."""
 
     def __missing__(self, code: int) -> str:
-        char = {"Đ": "d", "đ": "d", "Ð": "d", "ð": "d"}.get(chr(code), chr(code))
-        folded = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c)).lower()
+        folded = _D_LETTERS.get(chr(code)) or _without_marks(chr(code)).lower()
         if len(self) < _FOLD_MAP_MAX:  # a file of every code point must not fill memory
             self[code] = folded
         return folded
