@@ -11,7 +11,7 @@ from importlib import resources
 from feedsvc.corpus import search
 from feedsvc.corpus.entry import FileEntry
 
-LAYOUT = "feedsvc-index-13"  # bump when the tables change
+LAYOUT = "feedsvc-index-14"  # bump when the tables change
 CHANGES_KEPT = 200_000
 # SQLite's primary result codes that mean the file itself is bad (anything else, such as
 # SQLITE_BUSY or SQLITE_LOCKED from a worker writing at that moment, is not a reason to delete it).
