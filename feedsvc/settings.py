@@ -138,7 +138,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_FILE_BYTES", 2 * 1024 * 1024, "Article files larger than this are skipped and reported.",
             _positive),
     Setting("CACHE_BYTES", 64 * 1024 * 1024, "Bytes of rendered documents (both codings) kept per worker; the "
-            "least recently used go first.", _positive),
+            "least recently used go first. Search results have an eighth of it to themselves.", _positive),
     Setting("STALE_WHILE_REVALIDATE", 60, "Seconds a shared cache (CDN, Varnish) may serve a feed past `max-age` "
             "while it fetches a fresh one (`Cache-Control: stale-while-revalidate`, RFC 5861); 0 leaves it out.",
             _whole_not_negative),

@@ -132,3 +132,26 @@ def test_builders_racing_for_one_key_leave_it_counted_once(builders):
         thread.join(10)
     assert cache.builds == builders and len(cache) == 1
     assert cache.bytes == DocumentCache.cost(document)
+
+
+def test_a_stream_of_one_off_searches_never_pushes_out_the_polled_feeds():
+    cache = DocumentCache(200_000, zones={"searches": 50_000})
+    feeds = {f"feed-{n}": doc(10_000, n) for n in range(6)}  # 124 KB: within the 150 KB left to them
+    for key, document in feeds.items():
+        cache.get(key, Builds(document), frozenset({"all"}))
+    for n in range(100):  # 100 distinct queries, 1 MB of results: 20 times the searches' share
+        cache.get(("search", n), Builds(doc(10_000, 1000 + n)), frozenset({"all"}), zone="searches")
+        assert cache.bytes <= cache.max_bytes
+    hits = cache.hits
+    for key, document in feeds.items():
+        assert cache.get(key, Builds(doc(1, 7))) is document  # still the first build: never evicted
+    assert cache.hits == hits + len(feeds)
+    recent = Builds(doc(1, 8))
+    cache.get(("search", 99), recent, zone="searches")
+    assert recent.calls == 0  # the latest search is kept, within its share
+    old = Builds(doc(1, 9))
+    cache.get(("search", 0), old, frozenset({"all"}), zone="searches")
+    assert old.calls == 1  # the oldest went, inside the searches' share only
+    kept = len(cache)
+    assert cache.invalidate({"all"}) == kept  # a change drops every zone's documents of the listing
+    assert len(cache) == 0 and cache.bytes == 0

@@ -39,19 +39,21 @@ def make_document(body: bytes, media_type: str) -> Document:
 
 
 class DocumentCache:
-    """An LRU of documents bounded in bytes; each entry is tagged with the listings it shows.
+    """LRUs of documents bounded in bytes; each entry is tagged with the listings it shows.
 
     The bound counts both codings of every document plus a fixed overhead each, so no mix of
     query strings or Host values can grow a worker past it (the keys are whatever the caller
-    gives; the bytes are what is bounded).
+    gives; the bytes are what is bounded). Zones (searches) have a share of the bound and an LRU of
+    their own: their long tail of one-off keys cannot push out the feeds that readers poll.
     """
 
     OVERHEAD = 600  # bytes a cached document costs beyond its two bodies (key, object, headers memo)
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, zones: dict[str, int] | None = None):
         self.max_bytes = max_bytes
-        self.bytes = 0
-        self._entries: OrderedDict[Hashable, tuple[Document, frozenset[str]]] = OrderedDict()
+        shares = dict(zones or {})
+        self._zones = {"": _Zone(max_bytes - sum(shares.values()))}
+        self._zones.update((name, _Zone(size)) for name, size in shares.items())
         self._lock = threading.Lock()
         self.builds = 0
         self.hits = 0
@@ -60,39 +62,58 @@ class DocumentCache:
     def cost(cls, document: Document) -> int:
         return len(document.body) + len(document.gzipped) + cls.OVERHEAD
 
-    def get(self, key: Hashable, build: Callable[[], Document], tags: frozenset[str] = frozenset()) -> Document:
-        """The cached document for ``key``, built (outside the lock) when missing."""
+    @property
+    def bytes(self) -> int:
+        return sum(zone.bytes for zone in self._zones.values())
+
+    def get(self, key: Hashable, build: Callable[[], Document], tags: frozenset[str] = frozenset(),
+            zone: str = "") -> Document:
+        """The cached document for ``key`` in ``zone`` (one without a share: the main one), built
+        (outside the lock) when missing."""
+        lru = self._zones.get(zone) or self._zones[""]
         with self._lock:
-            found = self._entries.get(key)
+            found = lru.entries.get(key)
             if found is not None:
-                self._entries.move_to_end(key)
+                lru.entries.move_to_end(key)
                 self.hits += 1
                 return found[0]
         document = build()
         cost = self.cost(document)
         with self._lock:
             self.builds += 1
-            if cost > self.max_bytes:
-                return document  # larger than the whole cache: served, not kept
-            old = self._entries.pop(key, None)
+            if cost > lru.max_bytes:
+                return document  # larger than the whole zone: served, not kept
+            old = lru.entries.pop(key, None)
             if old is not None:
-                self.bytes -= self.cost(old[0])
-            self._entries[key] = (document, tags)
-            self.bytes += cost
-            while self.bytes > self.max_bytes:
-                _, (evicted, _) = self._entries.popitem(last=False)
-                self.bytes -= self.cost(evicted)
+                lru.bytes -= self.cost(old[0])
+            lru.entries[key] = (document, tags)
+            lru.bytes += cost
+            while lru.bytes > lru.max_bytes:
+                _, (evicted, _) = lru.entries.popitem(last=False)
+                lru.bytes -= self.cost(evicted)
         return document
 
     def invalidate(self, tags: set[str]) -> int:
         """Drop the entries that show any of these listings; the count dropped."""
         if not tags:
             return 0
+        dropped = 0
         with self._lock:
-            stale = [key for key, (_, entry_tags) in self._entries.items() if entry_tags & tags]
-            for key in stale:
-                self.bytes -= self.cost(self._entries.pop(key)[0])
-        return len(stale)
+            for lru in self._zones.values():
+                stale = [key for key, (_, entry_tags) in lru.entries.items() if entry_tags & tags]
+                for key in stale:
+                    lru.bytes -= self.cost(lru.entries.pop(key)[0])
+                dropped += len(stale)
+        return dropped
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return sum(len(zone.entries) for zone in self._zones.values())
+
+
+class _Zone:
+    """One LRU of a cache and its share of the bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.entries: OrderedDict[Hashable, tuple[Document, frozenset[str]]] = OrderedDict()

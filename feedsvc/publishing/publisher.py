@@ -18,6 +18,7 @@ from feedsvc.publishing.paging import check_page
 from feedsvc.publishing.site import Site, article_path, category_path, feed_path, search_path, with_query
 
 Select = Callable[[int, int], tuple[list[Article], int]]  # (limit, page) -> (articles, total)
+SEARCHES = "searches"  # the cache zone of search results (see DocumentCache)
 ICONS = ("/static/icon-64.png", "/static/icon-144.png", "/static/icon-512.png")  # made by deploy/make_icons.py
 
 
@@ -80,7 +81,7 @@ class Publisher:
                                 home=with_query(search_path(), q=query), q=query)
 
         # Every search shows the whole site: any change may change its results.
-        return self.cache.get(key, render, frozenset({ALL}))
+        return self.cache.get(key, render, frozenset({ALL}), zone=SEARCHES)
 
     def _render(self, base_url: str, fmt: str, limit: int | None, page: int | None, select: Select, *,
                 feed_id: str, title: str, path: str, home: str, q: str | None = None) -> Document:

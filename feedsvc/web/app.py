@@ -26,12 +26,15 @@ from feedsvc.corpus.reloader import Reloader
 from feedsvc.corpus.source import FolderSource
 from feedsvc.corpus.sqlite_store import open_store
 from feedsvc.publishing.cache import DocumentCache
-from feedsvc.publishing.publisher import Publisher
+from feedsvc.publishing.publisher import SEARCHES, Publisher
 from feedsvc.publishing.site import Site
 from feedsvc.publishing.websub import WebSubPinger
 from feedsvc.web.logs import logging_config
 
 WARM_START_WAIT = 5.0  # seconds a worker booting on a warm parse index waits for its first refresh
+# Search results get an eighth of the cache to themselves: a stream of one-off queries (a crawler,
+# a reader typing) then evicts other searches, never the feeds and pages that are polled.
+SEARCH_SHARE = 8
 FORWARDED = ("X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port")
 # What a document's bytes depend on besides the corpus: these settings and the code that renders.
 RENDER_SETTINGS = ("SITE_TITLE", "SITE_DESCRIPTION", "TAG_AUTHORITY", "DEFAULT_LIMIT", "MAX_AGE", "BASE_URL",
@@ -177,7 +180,8 @@ def _build_service(app: Flask) -> Service:
     coordinator = Coordinator(index_path)
     source = FolderSource(corpus, int(config["MAX_FILE_BYTES"]), Vocabulary.extended(config["CATEGORIES"]))
     catalog = Catalog(source, open_store(index_path, coordinator))
-    cache = DocumentCache(int(config["CACHE_BYTES"]))
+    budget = int(config["CACHE_BYTES"])
+    cache = DocumentCache(budget, zones={SEARCHES: budget // SEARCH_SHARE})
     site = Site(
         title=config["SITE_TITLE"],
         description=config["SITE_DESCRIPTION"],

@@ -16,6 +16,7 @@ from feedsvc.corpus.listings import ALL, AUTHOR, NO_SECTION, NO_SECTION_NAME, au
 from feedsvc.publishing.cache import make_document
 from feedsvc.publishing.formats import FORMATS
 from feedsvc.publishing.paging import check_page
+from feedsvc.publishing.publisher import SEARCHES
 from feedsvc.publishing.site import article_path, category_path, feed_path, search_path, with_query
 from feedsvc.web.feeds import search_query
 from feedsvc.web.guard import base_url, service
@@ -30,10 +31,11 @@ ALL_ARTICLES = "Tất cả bài viết"
 FAVICON_MAX_AGE = 7 * 86400  # a week: it never changes between releases
 
 
-def _page(key: tuple[object, ...], tags: frozenset[str], render: Callable[[], str], modified: int | None) -> Response:
+def _page(key: tuple[object, ...], tags: frozenset[str], render: Callable[[], str], modified: int | None,
+          zone: str = "") -> Response:
     # HTML pages go through the same cache and conditional GET as the feeds. Their bytes hold only
     # paths, never the host, so one copy serves every Host.
-    document = service().cache.get(key, lambda: make_document(render().encode("utf-8"), HTML), tags)
+    document = service().cache.get(key, lambda: make_document(render().encode("utf-8"), HTML), tags, zone)
     return send(document, modified)
 
 
@@ -121,7 +123,7 @@ def search() -> Response:
                                                          last=last, feeds=search_feed_links(query)))
 
     key = ("search-page", query, number, svc.catalog.version(ALL))
-    return _page(key, frozenset({ALL}), render, svc.publisher.modified(ALL))
+    return _page(key, frozenset({ALL}), render, svc.publisher.modified(ALL), SEARCHES)
 
 
 @bp.get("/feeds")
