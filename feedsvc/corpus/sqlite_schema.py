@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import sys
 from importlib import resources
 
 from feedsvc.corpus import search
@@ -53,8 +54,28 @@ SCHEMA = f"{LAYOUT}:{_parser_digest()}"
 
 def row_entry(values: tuple[object, ...]) -> FileEntry:
     *fields, authors = values
-    # The columns are the fields, in order; authors are stored as a JSON list.
-    return FileEntry(*fields, authors=tuple(json.loads(authors)) if authors else ())  # type: ignore[arg-type, misc]
+    # The columns are the fields, in order; authors are stored as a JSON list. A worker holds every
+    # entry: strings and bylines that many share are kept once (sections, names).
+    for column in (5, 6):  # category, category_slug
+        value = fields[column]
+        if isinstance(value, str):
+            fields[column] = sys.intern(value)
+    return FileEntry(*fields, authors=_byline(authors))  # type: ignore[arg-type, misc]
+
+
+_BYLINES: dict[str, tuple[str, ...]] = {}  # a byline as stored -> its names, one tuple for every entry
+_BYLINES_MAX = 1 << 16
+
+
+def _byline(stored: object) -> tuple[str, ...]:
+    if not isinstance(stored, str) or not stored:
+        return ()
+    found = _BYLINES.get(stored)
+    if found is None:
+        found = tuple(sys.intern(name) for name in json.loads(stored))
+        if len(_BYLINES) < _BYLINES_MAX:
+            _BYLINES[stored] = found
+    return found
 
 
 def entry_row(entry: FileEntry) -> tuple[object, ...]:
