@@ -10,7 +10,7 @@ from werkzeug.routing import RequestRedirect
 from feedsvc.web.errors import NotReady, plain
 from feedsvc.web.hosts import BadHost, check_host, request_base_url
 from feedsvc.web.logs import REQUEST_ID, request_id_from
-from feedsvc.web.responses import security_headers
+from feedsvc.web.responses import Sent, security_headers
 
 bp = Blueprint("guard", __name__)
 
@@ -81,6 +81,8 @@ def guard() -> Response | None:
 
 @bp.after_app_request
 def harden(response: Response) -> Response:
+    if isinstance(response, Sent):
+        return response  # built with both already
     security_headers(response.headers)
     response.headers["X-Request-ID"] = REQUEST_ID.get() or request_id_from(None)
     return response

@@ -9,6 +9,7 @@ from flask import Response, current_app, request
 from werkzeug.http import http_date, is_resource_modified
 
 from feedsvc.publishing.cache import Document
+from feedsvc.web.logs import REQUEST_ID, request_id_from
 
 # Pages hold only escaped text, one stylesheet, the site's icons and the search form; nothing else
 # may load, and no script at all.
@@ -34,6 +35,11 @@ def security_headers(headers) -> None:  # type: ignore[no-untyped-def]
         headers[name] = value
 
 
+class Sent(Response):
+    """A response :func:`send` built whole: the security headers and the request id are in already,
+    so the after-request hook leaves it alone (it would rescan the headers twice per poll)."""
+
+
 def send(document: Document, modified: int | None, links: str = "") -> Response:
     """A 200 with the cached bytes, or a bodiless 304 that repeats the validators.
 
@@ -48,10 +54,11 @@ def send(document: Document, modified: int | None, links: str = "") -> Response:
     config = current_app.config
     policy = (config["CACHE_CONTROL"], config["VARY"], links)
     shown = modified if modified is not None and modified <= config["CLOCK"]() else None
+    request_id = ("X-Request-ID", REQUEST_ID.get() or request_id_from(None))
     if ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ) and _not_modified(document, modified):
-        return Response(status=304, headers=_headers(document, gzip_ok, policy, shown, False))
+        return Sent(status=304, headers=[*_headers(document, gzip_ok, policy, shown, False), request_id])
     body = document.gzipped if gzip_ok else document.body
-    return Response(body, status=200, headers=_headers(document, gzip_ok, policy, shown, True))
+    return Sent(body, status=200, headers=[*_headers(document, gzip_ok, policy, shown, True), request_id])
 
 
 def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str, str], shown: int | None,
