@@ -53,5 +53,7 @@ def search_path(fmt: str | None = None) -> str:
 
 def with_query(path: str, limit: int | None = None, page: int | None = None, q: str | None = None) -> str:
     """A path with its parameters in canonical order (q, limit, page), only those given."""
+    if q is None and limit is None and page is None:
+        return path  # every poll of a feed's first page: nothing to encode
     query = urlencode([(k, v) for k, v in (("q", q), ("limit", limit), ("page", page)) if v is not None])
     return f"{path}?{query}" if query else path

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from weakref import WeakKeyDictionary
 
 from flask import Response, current_app, request
 from werkzeug.http import http_date, is_resource_modified
@@ -21,9 +20,11 @@ SECURITY_HEADERS = (
     ("Referrer-Policy", "no-referrer"),
 )
 PUBLIC_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed", "text/x-opml")
-# Every request for a cached document sends one of a few header lists: each is built once per
-# document, so a hit costs a lookup, not a dozen formattings. Gone with the document.
-_HEADER_LISTS: WeakKeyDictionary[Document, dict[tuple[object, ...], list[tuple[str, str]]]] = WeakKeyDictionary()
+# Every request for a cached document sends one of a few header lists: each is built once, keyed by
+# the document's ETag (its bytes) and what else goes in, so a hit costs a dict lookup, not a dozen
+# formattings. Bounded: emptied when full, as the documents it served come and go.
+_HEADER_LISTS: dict[tuple[object, ...], list[tuple[str, str]]] = {}
+_HEADER_LISTS_MAX = 4096
 _MAX_ACCEPT_ENCODING = 256  # a real Accept-Encoding is a few dozen bytes; parsing more is work for nothing
 
 
@@ -63,11 +64,8 @@ def send(document: Document, modified: int | None, links: str = "") -> Response:
 
 def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str, str], shown: int | None,
              full: bool) -> list[tuple[str, str]]:
-    key = (gzip_ok, policy, shown, full)
-    memo = _HEADER_LISTS.get(document)
-    if memo is None:
-        memo = _HEADER_LISTS.setdefault(document, {})
-    found = memo.get(key)
+    key = (document.etag, document.media_type, gzip_ok, policy, shown, full)
+    found = _HEADER_LISTS.get(key)
     if found is not None:
         return found
     cache_control, vary, links = policy
@@ -87,7 +85,9 @@ def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str, str], sh
         if document.media_type.startswith(PUBLIC_TYPES):
             headers.append(("Access-Control-Allow-Origin", "*"))  # feeds are public; browser readers may fetch them
     headers.extend(SECURITY_HEADERS)
-    memo[key] = headers
+    if len(_HEADER_LISTS) >= _HEADER_LISTS_MAX:
+        _HEADER_LISTS.clear()
+    _HEADER_LISTS[key] = headers
     return headers
 
 
