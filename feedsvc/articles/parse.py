@@ -11,7 +11,7 @@ from feedsvc.articles import byline, datelines, dates, furniture, text, titles
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.articles.messages import say
 from feedsvc.articles.model import Article, ArticleParseError
-from feedsvc.articles.text import HAS_LETTER, clip
+from feedsvc.articles.text import HAS_LETTER, KEPT_SPACES, clip
 
 # " date 2021-10 Thời sự - Chính trị Phấn đấu …": the date, then "<category> <title>".
 # Some exporters write the full ISO 8601 / RFC 3339 instant: " date 2022-03-15T08:30:00+07:00 …".
@@ -26,6 +26,7 @@ _ODD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
 _CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r")  # the controls of _ODD_CHARS
 _MAX_STAMP = 80  # "Cập nhật lúc 09:05 (GMT+7) - Chủ nhật, ngày 05/12/2022" is 56 characters
 _BYLINE_LINES = 3  # author line, then a source line and a photo credit, in any order
+_LS, _PS = KEPT_SPACES
 MAX_TITLE = 1000
 MAX_SUMMARY = 600
 DEFAULT_VOCABULARY = Vocabulary()
@@ -189,9 +190,12 @@ class _Reader:
 
 
 def _single_spaced(line: str) -> str:
-    """Words joined by single spaces; most lines already are, and are kept as they are."""
-    # Every whitespace character but U+0020 is unprintable, so a printable line with
-    # no double or outer space is already what the join would make of it.
-    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+    """Words joined by single spaces; most lines already are, and are kept as they are.
+
+    ``line`` is one of :func:`text.clean_lines`: its only whitespace is U+0020 and the two
+    separators :data:`text.KEPT_SPACES`, so a line with none of those and no double or outer
+    space is already what the join would make of it (checked, not scanned by str.isprintable).
+    """
+    if "  " not in line and line[:1] != " " and line[-1:] != " " and _LS not in line and _PS not in line:
         return line
     return " ".join(line.split())

@@ -57,6 +57,11 @@ def _clean_lines(text: str) -> list[str]:
     return [_clean_line(line) for line in text.split("\n")]
 
 
+# The whitespace a clean line keeps besides U+0020: the line and paragraph separators, which
+# str.split() splits at but _SPACES leaves (every other space is replaced, removed or a line end).
+KEPT_SPACES = ("\u2028", "\u2029")
+
+
 def _clean_line(line: str) -> str:
     # Every character the three patterns remove or replace is unprintable (a control,
     # a format character, a surrogate, a non-character or a space other than U+0020),

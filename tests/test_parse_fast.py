@@ -1,0 +1,36 @@
+"""The invariants the parser's fast paths rely on, checked on every code point they concern."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+
+from feedsvc.articles import parse, text
+
+
+def _splits(char: str) -> bool:
+    return len(f"a{char}b".split()) > 1
+
+
+def test_clean_lines_keep_no_whitespace_but_the_space_and_the_two_separators():
+    # parse._single_spaced skips str.split() on a clean line without a double space or these.
+    spaces = [chr(code) for code in range(sys.maxunicode + 1) if _splits(chr(code))]
+    assert len(spaces) > 20
+    for char in spaces:
+        for raw in (f"a{char}b", f"ế{char}\u0301", f"\x01{char}{char}b", f"\u200b{char}\u00a0"):
+            kept = {c for line in text.clean_lines(raw) for c in line if c != " " and _splits(c)}
+            assert kept <= set(text.KEPT_SPACES), (hex(ord(char)), kept)
+
+
+def test_no_character_composes_into_whitespace():
+    assert not [
+        hex(code) for code in range(sys.maxunicode + 1)
+        if not 0xD800 <= code < 0xE000 and not _splits(chr(code))
+        and any(_splits(c) for c in unicodedata.normalize("NFC", chr(code)))
+    ]
+
+
+def test_single_spaced_as_the_join_on_clean_lines():
+    for raw in ("a  b", " a", "a\u2028b", "a\u2029 b", "a\u00a0b", "a\tb", "a\u200e b", "plain words here"):
+        for line in text.clean_lines(raw):
+            assert parse._single_spaced(line) == " ".join(line.split())
