@@ -74,8 +74,41 @@ def _clean_line(line: str) -> str:
         line = _XML_FORBIDDEN.sub("", line)
         line = _SPACES.sub(" ", line)
     # Line by line: NFC never composes across a line feed, and a decomposed line
-    # (common in the exports) then costs a full normalisation of itself only.
+    # (common in the exports) then costs a normalisation of itself only.
+    if line.isascii():
+        return line
+    if _ACUTE in line:  # decomposed Vietnamese, all or part of the line: its commonest tone mark
+        return _composed(line)
     return unicodedata.normalize("NFC", line)
+
+
+# Composing a decomposed line costs unicodedata some 300 instructions a character, and its words
+# repeat (a few thousand syllables): each is composed once. NFC never composes across U+0020
+# (a starter that is no part of any canonical composition), so the words compose apart.
+_ACUTE = "\u0301"  # only a hint: _composed is NFC on any line
+_COMPOSED: dict[str, str] = {}  # a word (decomposed) -> NFC; cleared when full
+_COMPOSED_MAX = 1 << 13  # about 1.5 MB
+_COMPOSED_WORD_MAX = 40  # longer "words" are not worth keeping
+
+
+def _composed(line: str) -> str:
+    """``unicodedata.normalize("NFC", line)``, a word at a time."""
+    words = line.split(" ")
+    try:
+        return " ".join(map(_COMPOSED.__getitem__, words))
+    except KeyError:  # words not seen yet
+        return " ".join(map(_composed_word, words))
+
+
+def _composed_word(word: str) -> str:
+    composed = _COMPOSED.get(word)
+    if composed is None:
+        composed = unicodedata.normalize("NFC", word)
+        if len(word) <= _COMPOSED_WORD_MAX:
+            if len(_COMPOSED) >= _COMPOSED_MAX:
+                _COMPOSED.clear()
+            _COMPOSED[word] = composed
+    return composed
 
 
 def _drop_hidden(text: str) -> str:
