@@ -140,7 +140,7 @@ def lines(data: bytes) -> list[str]:
 
 def clean_lines(text: str) -> list[str]:
     """The non-blank lines of decoded text, cleaned and stripped."""
-    return [line for line in (raw.strip(" ") for raw in _clean_lines(text)) if line]
+    return [line for raw in _clean_lines(text) if (line := raw.strip(" "))]
 
 
 HAS_LETTER = re.compile(r"[^\W\d_]")
