@@ -88,7 +88,7 @@ def _clean_line(line: str) -> str:
 _ACUTE = "\u0301"  # only a hint: _composed is NFC on any line
 _COMPOSED: dict[str, str] = {}  # a word (decomposed) -> NFC; cleared when full
 _COMPOSED_MAX = 1 << 13  # about 1.5 MB
-_COMPOSED_WORD_MAX = 40  # longer "words" are not worth keeping
+_COMPOSED_WORDS_MAX, _COMPOSED_WORD_MAX = 1000, 40  # longer lines and "words" are not kept
 
 
 def _composed(line: str) -> str:
@@ -96,19 +96,13 @@ def _composed(line: str) -> str:
     words = line.split(" ")
     try:
         return " ".join(map(_COMPOSED.__getitem__, words))
-    except KeyError:  # words not seen yet
-        return " ".join(map(_composed_word, words))
-
-
-def _composed_word(word: str) -> str:
-    composed = _COMPOSED.get(word)
-    if composed is None:
-        composed = unicodedata.normalize("NFC", word)
-        if len(word) <= _COMPOSED_WORD_MAX:
+    except KeyError:  # words not seen yet: the line is composed whole, and its words kept
+        composed = unicodedata.normalize("NFC", line)
+        if len(words) <= _COMPOSED_WORDS_MAX and max(map(len, words)) <= _COMPOSED_WORD_MAX:
             if len(_COMPOSED) >= _COMPOSED_MAX:
                 _COMPOSED.clear()
-            _COMPOSED[word] = composed
-    return composed
+            _COMPOSED.update(zip(words, composed.split(" ")))  # one for one: NFC adds or drops no space
+        return composed
 
 
 def _drop_hidden(text: str) -> str:
