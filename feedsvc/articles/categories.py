@@ -46,14 +46,14 @@ class Vocabulary:
         if rest.startswith(" ") or not rest:
             # " date 2021-10  Title": two spaces, the section was left empty.
             return None, rest.strip()
-        words = rest.split(" ")
+        words = rest.split(" ", self._max_words)  # the title after them is joined back whole
         # match_key works word by word, so a prefix's key is its words' keys joined:
         # each word is keyed once (and cached), not once for every prefix length.
         keys = [_word_key(word) for word in words[: self._max_words]]
         # Longest first, so "Văn hóa - Xã hội" wins over a shorter name, and a
         # title that repeats the section's words keeps its own copy of them.
         for count in range(min(self._max_words, len(words) - 1), 0, -1):
-            name = self._by_key.get(" ".join(key for key in keys[:count] if key))
+            name = self._by_key.get(" ".join(filter(None, keys[:count])))  # "" keys: no word
             if name:
                 return name, _LEADING_SEPARATOR.sub("", " ".join(words[count:]).strip())
         return None, rest.strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from feedsvc.articles.text import fold, match_key
+from feedsvc.articles.text import fold, fold_word, match_key
 
 # A line that is exactly one of these (case, tone placement and edge punctuation
 # aside: "TIN LIÊN QUAN:", "« Bài trước", "Bình luận (0)") starts the page furniture
@@ -130,7 +130,7 @@ def is_tail(line: str) -> bool:
     if line[:1].isdigit() or line.startswith("("):
         line = _COUNT.sub("", line)  # "0 bình luận", "(3) Ý kiến bạn đọc"
     first = _FIRST_WORD.search(line)
-    if first is None or fold(first.group()) not in _FIRST_WORDS:
+    if first is None or fold_word(first.group()) not in _FIRST_WORDS:  # words repeat: folded once
         return False
     key = match_key(line[:80])
     bare = _EDGES.sub("", key)

@@ -11,7 +11,7 @@ from feedsvc.articles import byline, datelines, dates, furniture, text, titles
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.articles.messages import say
 from feedsvc.articles.model import Article, ArticleParseError
-from feedsvc.articles.text import HAS_LETTER, clip
+from feedsvc.articles.text import HAS_LETTER, KEPT_SPACES, clip
 
 # " date 2021-10 Thời sự - Chính trị Phấn đấu …": the date, then "<category> <title>".
 # Some exporters write the full ISO 8601 / RFC 3339 instant: " date 2022-03-15T08:30:00+07:00 …".
@@ -23,8 +23,10 @@ _HEADER = re.compile(
 # A short line with a full date that no page-timestamp layout reads: "Đăng 16g45 18-8-2022".
 _DATED_LINE = re.compile(r"(?<!\d)\d{1,2}[/.-]\d{1,2}[/.-]\d{4}(?!\d)")
 _ODD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CONTROL_BYTES = bytes(range(0x20)).translate(None, b"\t\n\r")  # the controls of _ODD_CHARS
 _MAX_STAMP = 80  # "Cập nhật lúc 09:05 (GMT+7) - Chủ nhật, ngày 05/12/2022" is 56 characters
 _BYLINE_LINES = 3  # author line, then a source line and a photo credit, in any order
+_LS, _PS = KEPT_SPACES
 MAX_TITLE = 1000
 MAX_SUMMARY = 600
 DEFAULT_VOCABULARY = Vocabulary()
@@ -34,7 +36,10 @@ def parse_file(path: str | Path, vocabulary: Vocabulary = DEFAULT_VOCABULARY) ->
     """Read and parse one file; its id is the file name without ``.txt``."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        # Unbuffered: the whole file is read at once, and a BufferedReader (its 8 KB
+        # buffer and an extra copy) cost as much as decoding the text.
+        with open(path, "rb", buffering=0) as file:
+            data = file.read()
     except OSError as exc:
         raise ArticleParseError(str(path), f"cannot read the file ({exc.strerror or exc})") from exc
     return parse_article(path.stem, data, vocabulary, source_name=str(path))
@@ -48,7 +53,7 @@ def parse_article(
     if b"\x00" in data[:4096]:
         raise ArticleParseError(where, "binary data, not a text file")
     decoded = text.decode(data)
-    if _looks_binary(decoded):
+    if _looks_binary(data, decoded):
         raise ArticleParseError(where, "binary data, not a text file")
     lines = text.clean_lines(decoded)
     if not any(HAS_LETTER.search(line) for line in lines):
@@ -56,9 +61,13 @@ def parse_article(
     return _Reader(article_id, lines, vocabulary).article(where)
 
 
-def _looks_binary(decoded: str) -> bool:
+def _looks_binary(data: bytes, decoded: str) -> bool:
     sample = decoded[:8192]
-    if _ODD_CHARS.search(sample) is None:  # the usual case: no list of matches to build
+    # The usual case, without a regex scan: no U+FFFD, and no control byte in the file. A C0
+    # control in the text is one in the bytes: neither UTF-8 nor the cp1258 fallback makes one.
+    if "\ufffd" not in sample and len(data.translate(None, _CONTROL_BYTES)) == len(data):
+        return False
+    if _ODD_CHARS.search(sample) is None:  # no list of matches to build
         return False
     return len(_ODD_CHARS.findall(sample)) > len(sample) / 20
 
@@ -181,9 +190,12 @@ class _Reader:
 
 
 def _single_spaced(line: str) -> str:
-    """Words joined by single spaces; most lines already are, and are kept as they are."""
-    # Every whitespace character but U+0020 is unprintable, so a printable line with
-    # no double or outer space is already what the join would make of it.
-    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+    """Words joined by single spaces; most lines already are, and are kept as they are.
+
+    ``line`` is one of :func:`text.clean_lines`: its only whitespace is U+0020 and the two
+    separators :data:`text.KEPT_SPACES`, so a line with none of those and no double or outer
+    space is already what the join would make of it (checked, not scanned by str.isprintable).
+    """
+    if "  " not in line and line[:1] != " " and line[-1:] != " " and _LS not in line and _PS not in line:
         return line
     return " ".join(line.split())

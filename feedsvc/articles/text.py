@@ -57,6 +57,11 @@ def _clean_lines(text: str) -> list[str]:
     return [_clean_line(line) for line in text.split("\n")]
 
 
+# The whitespace a clean line keeps besides U+0020: the line and paragraph separators, which
+# str.split() splits at but _SPACES leaves (every other space is replaced, removed or a line end).
+KEPT_SPACES = ("\u2028", "\u2029")
+
+
 def _clean_line(line: str) -> str:
     # Every character the three patterns remove or replace is unprintable (a control,
     # a format character, a surrogate, a non-character or a space other than U+0020),
@@ -69,8 +74,35 @@ def _clean_line(line: str) -> str:
         line = _XML_FORBIDDEN.sub("", line)
         line = _SPACES.sub(" ", line)
     # Line by line: NFC never composes across a line feed, and a decomposed line
-    # (common in the exports) then costs a full normalisation of itself only.
+    # (common in the exports) then costs a normalisation of itself only.
+    if line.isascii():
+        return line
+    if _ACUTE in line:  # decomposed Vietnamese, all or part of the line: its commonest tone mark
+        return _composed(line)
     return unicodedata.normalize("NFC", line)
+
+
+# Composing a decomposed line costs unicodedata some 300 instructions a character, and its words
+# repeat (a few thousand syllables): each is composed once. NFC never composes across U+0020
+# (a starter that is no part of any canonical composition), so the words compose apart.
+_ACUTE = "\u0301"  # only a hint: _composed is NFC on any line
+_COMPOSED: dict[str, str] = {}  # a word (decomposed) -> NFC; cleared when full
+_COMPOSED_MAX = 1 << 13  # about 1.5 MB
+_COMPOSED_WORDS_MAX, _COMPOSED_WORD_MAX = 1000, 40  # longer lines and "words" are not kept
+
+
+def _composed(line: str) -> str:
+    """``unicodedata.normalize("NFC", line)``, a word at a time."""
+    words = line.split(" ")
+    try:
+        return " ".join(map(_COMPOSED.__getitem__, words))
+    except KeyError:  # words not seen yet: the line is composed whole, and its words kept
+        composed = unicodedata.normalize("NFC", line)
+        if len(words) <= _COMPOSED_WORDS_MAX and max(map(len, words)) <= _COMPOSED_WORD_MAX:
+            if len(_COMPOSED) >= _COMPOSED_MAX:
+                _COMPOSED.clear()
+            _COMPOSED.update(zip(words, composed.split(" ")))  # one for one: NFC adds or drops no space
+        return composed
 
 
 def _drop_hidden(text: str) -> str:
@@ -102,7 +134,7 @@ def lines(data: bytes) -> list[str]:
 
 def clean_lines(text: str) -> list[str]:
     """The non-blank lines of decoded text, cleaned and stripped."""
-    return [line for line in (raw.strip(" ") for raw in _clean_lines(text)) if line]
+    return [line for raw in _clean_lines(text) if (line := raw.strip(" "))]
 
 
 HAS_LETTER = re.compile(r"[^\W\d_]")

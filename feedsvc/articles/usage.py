@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from itertools import accumulate, compress, count
+from itertools import compress, count
 from operator import itemgetter
 
 from feedsvc.articles import text
@@ -52,8 +52,9 @@ class Usage:
         """
         usage = cls()
         title_keys = frozenset(keys)
+        looked_at = title_keys | {_OTHER}
         for paragraph in paragraphs:
-            for key, start, after_title_word in _title_words(paragraph, title_keys):
+            for key, start, after_title_word in _title_words(paragraph, title_keys, looked_at):
                 if not after_title_word:
                     usage.keys.append("")  # other words in between
                 if key in wanted:
@@ -142,24 +143,28 @@ def _words_of(piece: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     return tuple(m.group() for m in matches), tuple(m.start() for m in matches)
 
 
-def _title_words(paragraph: str, title_keys: frozenset[str]) -> Iterator[tuple[str, int, bool]]:
+def _title_words(
+    paragraph: str, title_keys: frozenset[str], looked_at: frozenset[str]
+) -> Iterator[tuple[str, int, bool]]:
     """(key, start, whether the word before is one too, or there is none) of each word of the
-    paragraph whose folded spelling is one of ``title_keys``, in order."""
+    paragraph whose folded spelling is one of ``title_keys``, in order. ``looked_at``: the
+    title's keys and _OTHER."""
     pieces = paragraph.split(" ")
     try:
         found = list(map(_PIECE_KEYS.__getitem__, pieces))
     except KeyError:  # pieces not seen yet
         found = [key if (key := _PIECE_KEYS.get(piece)) is not None else _piece_key(piece) for piece in pieces]
-    hits = list(compress(count(), map((title_keys | {_OTHER}).__contains__, found)))
-    if not hits:
-        return
-    offsets = list(accumulate(map(len, pieces), initial=0))  # where piece t starts, less the t spaces
+    hits = list(compress(count(), map(looked_at.__contains__, found)))
+    # Where piece t starts is counted up to the hits only (a few in a hundred pieces).
+    at, counted = 0, 0  # piece `counted` starts at `at`
     last, last_n, last_final = -1, 0, True  # the piece and word last given, and whether it ended the piece
     for t in hits:
+        at += sum(map(len, pieces[counted:t])) + t - counted
+        counted = t
         key = found[t]
         if key is not _OTHER:
             # The word before is the title's when no word stands between the two.
-            yield key, offsets[t] + t, last_final and not any(found[last + 1 : t])
+            yield key, at, last_final and not any(found[last + 1 : t])
             last, last_n, last_final = t, 0, True
             continue
         words, starts = _OTHER_WORDS.get(pieces[t]) or _words_of(pieces[t])
@@ -168,7 +173,7 @@ def _title_words(paragraph: str, title_keys: frozenset[str]) -> Iterator[tuple[s
         for n, word in enumerate(words):
             if word in title_keys:
                 after = last_final and not any(found[last + 1 : t]) if n == 0 else last == t and last_n == n - 1
-                yield word, offsets[t] + t + starts[n], after
+                yield word, at + starts[n], after
                 last, last_n, last_final = t, n, n == len(words) - 1
 
 
