@@ -129,14 +129,14 @@ def test_a_new_undated_article_is_on_page_one_of_the_site_and_its_section(tmp_pa
     assert entry.id.endswith("700_undated") and entry.published_parsed.tm_year >= 2026
 
 
-def test_a_crawl_from_the_home_page_reaches_every_article(app, client):
+def test_a_crawl_from_the_home_page_reaches_every_article(shared_app, shared_client):
     found, queue, visited = set(), ["/"], set()
     while queue:
         path = queue.pop()
         if path in visited:
             continue
         visited.add(path)
-        response = client.get(path)
+        response = shared_client.get(path)
         assert response.status_code == 200, path
         text = response.data.decode("utf-8")
         for link in re.findall(r'href="(/[^"#]*)"', text):
@@ -145,4 +145,4 @@ def test_a_crawl_from_the_home_page_reaches_every_article(app, client):
             elif link == "/articles" or link.startswith("/categories/"):
                 queue.append(link)
         queue += [path.split("?")[0] + query for query in re.findall(r'href="(\?page=\d+)"', text)]
-    assert found == {a.id for a in app.extensions["feedsvc"].catalog.all_articles()}
+    assert found == {a.id for a in shared_app.extensions["feedsvc"].catalog.all_articles()}
