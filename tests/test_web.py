@@ -297,6 +297,7 @@ def test_changes_show_up_and_invalidate_only_what_they_touch(app, client, corpus
     assert fresh.headers["ETag"] != everything and b"400_moi" in fresh.data
 
 
+@pytest.mark.e2e  # every feed of all 88 sample articles, three pages each: exhaustive
 def test_every_feed_of_every_sample_set_passes_the_validator_rules(tmp_path):
     # All 88 sample articles at once (seeds, dev, unseen, blind, blind2), paged small so
     # the RFC 5005 links of first, middle and last pages are checked too.
