@@ -182,19 +182,26 @@ def _app(tmp_path, corpus, **config):
                        "BACKGROUND_LOAD": False, **config})
 
 
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory):
+    """One app behind one trusted proxy for the module's tests that only send it requests."""
+    folder = tmp_path_factory.mktemp("hostile-proxied")
+    return _app(folder, copy_corpus(folder / "corpus"), PROXY_HOPS=1)
+
+
 @pytest.mark.parametrize("headers", [
     {"X-Forwarded-Proto": "javascript:alert(1)//"}, {"X-Forwarded-Proto": "ftp"}, {"X-Forwarded-Proto": "https://x"},
     {"X-Forwarded-Host": "[:::::]"}, {"X-Forwarded-Host": "-.-"}, {"X-Forwarded-Host": "a b"},
     {"X-Forwarded-Port": "99999"}, {"X-Forwarded-Port": "abc"}, {"X-Forwarded-Port": "0"},
 ], ids=lambda h: f"{next(iter(h))}={next(iter(h.values()))}")
-def test_a_trusted_proxy_s_forged_values_are_400_never_links(tmp_path, corpus, headers):
-    client = _app(tmp_path, corpus, PROXY_HOPS=1).test_client()
+def test_a_trusted_proxy_s_forged_values_are_400_never_links(proxied, headers):
+    client = proxied.test_client()
     response = client.get("/feeds/all.rss", headers=headers)
     assert_one_line(response.status_code, response.mimetype, response.data.decode(), 400)
 
 
-def test_links_built_from_a_trusted_proxy_vary_on_what_they_are_built_from(tmp_path, corpus):
-    client = _app(tmp_path, corpus, PROXY_HOPS=1).test_client()
+def test_links_built_from_a_trusted_proxy_vary_on_what_they_are_built_from(proxied):
+    client = proxied.test_client()
     answer = client.get("/feeds/all.atom", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "feeds.vn"})
     assert b'href="https://feeds.vn/feeds/all.atom" rel="self"' in answer.data
     # A shared cache must key on every header the bytes depend on (RFC 9110 §12.5.5).
