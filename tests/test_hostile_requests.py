@@ -132,6 +132,7 @@ def test_a_query_string_that_is_not_utf8_is_400(client, raw):
         assert_one_line(response.status_code, response.mimetype, response.data.decode(), 400)
 
 
+@pytest.mark.e2e  # megabyte headers, parsed again and again: a stress test
 def test_huge_if_none_match_is_answered_normally(client):
     etag = client.get("/feeds/all.atom").headers["ETag"]
     junk = ", ".join(f'"{n:08x}"' for n in range(100_000))  # 1.2 MB of tags

@@ -280,6 +280,7 @@ def test_author_pages_list_their_articles_newest_first_and_page(corpus, tmp_path
     assert client.get("/authors/khong-co-ai").status_code == 404
 
 
+@pytest.mark.e2e  # every author's feed in every format, parsed and linted: a sweep
 def test_author_feeds_are_clean_and_hold_exactly_the_authors_articles(shared_app, shared_client):
     for slug, name, count in catalog(shared_app).authors():
         expected = [entry_id(a.id) for a in author_articles(shared_app, name)]

@@ -63,6 +63,7 @@ def changes(corpus, catalog):
     yield "removal of the newest", lambda: (corpus / f"{catalog.page(ALL, 1)[0][0].id}.txt").unlink()
 
 
+@pytest.mark.e2e  # nine documents polled through seven changes of the corpus: exhaustive
 @pytest.mark.parametrize("validator", ["If-Modified-Since", "If-None-Match"])
 def test_a_client_sending_one_validator_sees_every_change(app, client, corpus, validator, clock):
     reload = app.extensions["feedsvc"].reloader.load
