@@ -8,6 +8,7 @@ gunicorn started from the Procfile command, since a client library will not send
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 
@@ -17,6 +18,8 @@ from raw_http import body_problem, get, raw_http, report
 from server import Server
 
 ONE_LINE = re.compile(r"^(\d{3}): [^\n]+\n$")
+# The module's app answers every malformed date with the same feed: each distinct body is parsed once.
+same_body_problem = functools.lru_cache(maxsize=8)(body_problem)
 SENT = Counter()
 
 
@@ -121,7 +124,7 @@ MALFORMED_DATES = [
 def test_malformed_if_modified_since_is_ignored(client, value):
     response = client.get("/feeds/all.rss", headers={"If-Modified-Since": value})
     assert response.status_code == 200  # RFC 9110 §13.1.3: an invalid date is ignored
-    assert body_problem(response.content_type, response.data) is None
+    assert same_body_problem(response.content_type, response.data) is None
 
 
 @pytest.mark.parametrize("raw", ["\x80", "limit=\xff\xfe", "page=\xc3", "a=\xed\xa0\x80"])
