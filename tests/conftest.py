@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh app per test from the factory, on a temporary corpus."""
+"""Shared fixtures: a fresh app per test from the factory, on a temporary corpus, and one app for
+the whole session that the tests which only read share."""
 
 from __future__ import annotations
 
@@ -22,14 +23,18 @@ def folder(tmp_path) -> Path:
     return folder
 
 
-@pytest.fixture
-def corpus(tmp_path) -> Path:
-    """A writable copy of the seeds and the dev corpus."""
-    folder = tmp_path / "corpus"
+def copy_samples(folder: Path) -> Path:
+    """The seeds and the dev corpus (18 articles), copied into a new folder."""
     folder.mkdir()
     for source in list(SEEDS.glob("*.txt")) + list(DEV.glob("*.txt")):
         shutil.copy(source, folder / source.name)
     return folder
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """A writable copy of the seeds and the dev corpus."""
+    return copy_samples(tmp_path / "corpus")
 
 
 class Clock:
@@ -50,15 +55,14 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def app(corpus, tmp_path, clock):
+def make_app(corpus: Path, index: Path, clock: Clock):
     from feedsvc.web.app import create_app
 
     app = create_app(
         {
             "TESTING": True,
             "CORPUS_DIR": str(corpus),
-            "INDEX_PATH": str(tmp_path / "index.sqlite3"),
+            "INDEX_PATH": str(index),
             "RELOAD_INTERVAL": 0,
             "BACKGROUND_LOAD": False,
             "CLOCK": clock,
@@ -66,9 +70,47 @@ def app(corpus, tmp_path, clock):
     )
     # Requests come a while after the index was built: its Last-Modified (the second after) is past.
     clock.tick(2)
-    yield app
+    return app
+
+
+@pytest.fixture
+def app(corpus, tmp_path, clock):
+    """A fresh app of its own: for a test that writes into the corpus, ticks the clock, changes the
+    app's config or state, or needs it fresh (an empty cache, counters at zero, its own log lines)."""
+    yield make_app(corpus, tmp_path / "index.sqlite3", clock)
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {path.name: (path.stat().st_size, path.stat().st_mtime_ns) for path in folder.iterdir()}
+
+
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory):
+    """The same app as ``app``, built once and shared by the tests that only read: they send requests
+    and read the catalog, never write into its corpus, tick its clock, change its config or state, or
+    depend on it being fresh (see ``app``). Checked at the end of the session: still as built."""
+    folder = tmp_path_factory.mktemp("shared")
+    corpus = copy_samples(folder / "corpus")
+    clock = Clock()
+    app = make_app(corpus, folder / "index.sqlite3", clock)
+    catalog = app.extensions["feedsvc"].catalog
+    built = (_files(corpus), clock.now, dict(app.config), catalog.version(), catalog.ready.is_set())
+    yield app
+    after = (_files(corpus), clock.now, dict(app.config), catalog.version(), catalog.ready.is_set())
+    assert after == built, "a test changed the shared app: it must use the `app` fixture instead"
+
+
+@pytest.fixture
+def shared_client(shared_app):
+    return shared_app.test_client()
+
+
+@pytest.fixture
+def shared_corpus(shared_app) -> Path:
+    """The shared app's corpus folder: to read only."""
+    return Path(shared_app.config["CORPUS_DIR"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,13 @@ def _modules(part: str):
     return sorted((PACKAGE / part).rglob("*.py"))
 
 
-def _imports(path: Path):
-    tree = ast.parse(path.read_text("utf-8"))
+@functools.cache
+def _imports(path: Path) -> tuple[str, ...]:
+    """The modules one file imports; each file is parsed once for all the tests."""
+    return tuple(_imported(ast.parse(path.read_text("utf-8"))))
+
+
+def _imported(tree: ast.AST):
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)

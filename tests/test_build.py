@@ -46,6 +46,7 @@ def test_static_export_matches_the_service(corpus, tmp_path):
     assert "feeds/all.rss?page=5" not in files  # 18 articles, 5 a page: four pages
 
 
+@pytest.mark.e2e  # the build command as a process
 def test_build_needs_an_absolute_base_url(tmp_path):
     env = dict(os.environ, FEEDSVC_BASE_URL="")
     result = subprocess.run([sys.executable, "-m", "feedsvc", "build", str(tmp_path / "x")],

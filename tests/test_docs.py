@@ -20,9 +20,9 @@ def test_every_setting_is_a_row_of_the_settings_table(setting):
     assert f"| {default} |" in row
 
 
-def test_every_route_is_in_the_url_table(app):
+def test_every_route_is_in_the_url_table(shared_app):
     documented = README.split("## URLs", 1)[1].split("##", 1)[0]
-    for rule in app.url_map.iter_rules():
+    for rule in shared_app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"<\1>", rule.rule).replace("<name>.<fmt>", "<category_slug>.rss")

@@ -409,6 +409,7 @@ def test_content_html_escapes_each_paragraph():
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Cn")), min_size=1, max_size=80)
 
 
+@pytest.mark.e2e  # Hypothesis: 40 examples, each rendered in every format and parsed back
 @settings(max_examples=40, deadline=None)
 @given(title=TEXT, para=TEXT)
 def test_any_clean_text_gives_well_formed_feeds(title, para):

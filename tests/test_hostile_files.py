@@ -537,6 +537,7 @@ def test_check_and_a_real_gunicorn_report_every_hostile_file_together(tmp_path):
 
 # --- pathological text, and edits a size-and-mtime check would miss ---------------------------
 
+@pytest.mark.e2e  # the check command as a process
 def test_unclosed_script_tags_and_comments_parse_in_linear_time(tmp_path):
     """A 256 KB file of unclosed <script> and <!--: quadratic cleaning took ~40 s here (a 2 MB file,
     hours, holding the reload lock); linear takes well under a second."""

@@ -240,6 +240,7 @@ def test_an_unwritable_index_folder_degrades_to_memory(corpus, tmp_path):
     assert len(repository) == len(list(corpus.glob("*.txt")))
 
 
+@pytest.mark.e2e  # starts a process pool
 def test_process_pool_parses_the_same_as_one_process(corpus, tmp_path, monkeypatch):
     import feedsvc.corpus.scanning as module
 
@@ -391,6 +392,7 @@ def test_workers_opening_a_new_index_at_once_share_one_file(tmp_path):
     assert sorted(row.name for row in SqliteStore(path).rows()) == [f"{n}.txt" for n in range(4)]
 
 
+@pytest.mark.e2e  # starts a helper process and its pool
 def test_a_helper_process_scans_a_big_folder_the_same_way(corpus, tmp_path, monkeypatch):
     import feedsvc.corpus.scanning as module
 

@@ -67,15 +67,15 @@ def test_metrics_add_up_every_worker_and_need_the_token(corpus, tmp_path):
         assert server.get("/metrics", {"Authorization": "Bearer wrong"})[0] == 401
 
 
-def test_metrics_are_a_404_without_a_token(client):
-    assert client.get("/metrics").status_code == 404
+def test_metrics_are_a_404_without_a_token(shared_client):
+    assert shared_client.get("/metrics").status_code == 404
 
 
-def test_a_request_id_is_kept_or_made_and_echoed(client):
-    assert client.get("/healthz", headers={"X-Request-ID": "req-42.abc"}).headers["X-Request-ID"] == "req-42.abc"
-    made = client.get("/healthz", headers={"X-Request-ID": "bad id\twith junk"}).headers["X-Request-ID"]
+def test_a_request_id_is_kept_or_made_and_echoed(shared_client):
+    assert shared_client.get("/healthz", headers={"X-Request-ID": "req-42.abc"}).headers["X-Request-ID"] == "req-42.abc"
+    made = shared_client.get("/healthz", headers={"X-Request-ID": "bad id\twith junk"}).headers["X-Request-ID"]
     assert made != "bad id\twith junk" and len(made) == 32
-    assert client.get("/nope").headers["X-Request-ID"]
+    assert shared_client.get("/nope").headers["X-Request-ID"]
 
 
 @pytest.mark.e2e

@@ -91,6 +91,7 @@ def test_the_wheel_carries_every_file_of_the_package_and_the_seeds(wheel):
     assert not [name for name in names if "__pycache__" in name or name.endswith(".pyc")]
 
 
+@pytest.mark.e2e  # git, every module of the package and every installed distribution
 def test_every_library_the_code_imports_is_a_declared_dependency():
     declared = {canonicalize_name(Requirement(dep).name)
                 for dep in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}

@@ -76,11 +76,11 @@ def some_pages(app):
 
 # -- the look: every page -------------------------------------------------------------------------
 
-def test_every_page_has_the_header_navigation_search_and_a_link_to_the_feeds_page(app, client):
-    pages = [(path, {}) for path in some_pages(app)] + [("/khong-co-trang-nay", BROWSER),
+def test_every_page_has_the_header_navigation_search_and_a_link_to_the_feeds_page(shared_app, shared_client):
+    pages = [(path, {}) for path in some_pages(shared_app)] + [("/khong-co-trang-nay", BROWSER),
                                                          ("/search?q=", BROWSER)]
     for path, headers in pages:
-        response = client.get(path, headers=headers)
+        response = shared_client.get(path, headers=headers)
         doc = lxml_html.document_fromstring(response.data.decode("utf-8"))
         assert doc.get("lang") == "vi", path
         nav = doc.xpath('//header//nav[@aria-label]')
@@ -99,18 +99,18 @@ def test_every_page_has_the_header_navigation_search_and_a_link_to_the_feeds_pag
         assert doc.xpath('//link[@rel="icon"]/@href')[0] == "/favicon.ico"
 
 
-def test_pages_need_nothing_the_content_security_policy_forbids(app, client):
+def test_pages_need_nothing_the_content_security_policy_forbids(shared_app, shared_client):
     # default-src 'none'; style-src 'self'; img-src 'self': no script, no inline style, nothing from
     # elsewhere; and no <img> at all (tests/test_hostile_files.py counts one as a hostile file's doing).
-    for path in some_pages(app) + ["/static/site.css"]:
-        with client.get(path) as response:  # closed: a static file is served from an open file
+    for path in some_pages(shared_app) + ["/static/site.css"]:
+        with shared_client.get(path) as response:  # closed: a static file is served from an open file
             response.get_data()
         csp = response.headers["Content-Security-Policy"]
         assert "default-src 'none'" in csp and "style-src 'self'" in csp and "img-src 'self'" in csp
         if path.endswith(".css"):
             for url in re.findall(r"url\(([^)]*)\)", response.data.decode()):
                 target = "/static/" + url.strip("\"' ")
-                with client.get(target) as image:  # the stylesheet's images are the site's own
+                with shared_client.get(target) as image:  # the stylesheet's images are the site's own
                     assert image.status_code == 200, target
             continue
         doc = lxml_html.document_fromstring(response.data.decode("utf-8"))
@@ -121,18 +121,18 @@ def test_pages_need_nothing_the_content_security_policy_forbids(app, client):
             assert url.startswith(("/", "?", "#")), (path, url)
 
 
-def test_the_home_page_lists_every_section_where_the_navigation_points(app, client):
-    sections = page(client, "/").get_element_by_id("chuyen-muc").getparent()
+def test_the_home_page_lists_every_section_where_the_navigation_points(shared_app, shared_client):
+    sections = page(shared_client, "/").get_element_by_id("chuyen-muc").getparent()
     links = [(a.get("href"), text(a)) for a in sections.xpath(".//li/a[not(@class)]")]
-    assert links == [(f"/categories/{slug}", name) for slug, name, _ in catalog(app).categories()]
+    assert links == [(f"/categories/{slug}", name) for slug, name, _ in catalog(shared_app).categories()]
     assert links[-1] == (f"/categories/{NO_SECTION}", NO_SECTION_NAME)
 
 
-def test_feed_links_carry_the_feed_icon_and_their_format(app, client):
-    with client.get("/static/site.css") as stylesheet:
+def test_feed_links_carry_the_feed_icon_and_their_format(shared_client):
+    with shared_client.get("/static/site.css") as stylesheet:
         css = stylesheet.data.decode()
     assert re.search(r"\.feed::before\s*\{[^}]*url\(\"icon-64\.png\"\)", css)
-    doc = page(client, "/categories/kinh-te")
+    doc = page(shared_client, "/categories/kinh-te")
     links = doc.xpath('//a[contains(concat(" ", @class, " "), " feed ")]')
     by_href = {a.get("href"): a for a in links}
     for fmt, media_type in FORMATS.items():
@@ -152,15 +152,15 @@ def test_feed_links_carry_the_feed_icon_and_their_format(app, client):
     (f"/articles/{UNDATED_ARTICLE}", f"Chuyên mục {NO_SECTION_NAME}", f"/feeds/{NO_SECTION}"),
     ("/search?q=kinh+te", "Tìm kiếm “kinh te”", "/search"),
 ], ids=["home", "section", "no-section", "author", "article", "article-without-section", "search"])
-def test_autodiscovery_titles_name_the_feed_and_its_format(client, path, name, feed):
-    found = alternates(page(client, path))
+def test_autodiscovery_titles_name_the_feed_and_its_format(shared_client, path, name, feed):
+    found = alternates(page(shared_client, path))
     expected_href = {fmt: f"{feed}.{fmt}?q=kinh+te" if feed == "/search" else f"{feed}.{fmt}" for fmt in FORMATS}
     assert found == [(FORMATS[fmt], f"{name} – {LABELS[fmt]}", expected_href[fmt]) for fmt in FORMATS]
     for media_type, _, href in found:
-        response = client.get(href)
+        response = shared_client.get(href)
         assert response.status_code == 200 and response.mimetype == media_type, href
     # The feed a link names is the feed it points at: its own title carries the same name.
-    feed_title = feedparser.parse(client.get(found[0][2]).data).feed.title
+    feed_title = feedparser.parse(shared_client.get(found[0][2]).data).feed.title
     assert name.removeprefix("Chuyên mục ") in feed_title
 
 
@@ -185,32 +185,33 @@ def test_dates_are_written_the_vietnamese_way():
     assert iso_date(datetime(2021, 10, 4, 20, 30, tzinfo=UTC), "day") == "2021-10-05T03:30+07:00"
 
 
-def test_article_and_listing_dates_say_how_precise_they_are(app, client):
-    day = page(client, f"/articles/{DAY_ARTICLE}").xpath("//article//time")[0]
+def test_article_and_listing_dates_say_how_precise_they_are(shared_app, shared_client):
+    day = page(shared_client, f"/articles/{DAY_ARTICLE}").xpath("//article//time")[0]
     assert (day.get("datetime"), day.text) == ("2021-10-05", "Thứ Ba, 05/10/2021")
-    month = page(client, f"/articles/{MONTH_ARTICLE}").xpath("//article//time")[0]
+    month = page(shared_client, f"/articles/{MONTH_ARTICLE}").xpath("//article//time")[0]
     assert (month.get("datetime"), month.text) == ("2020-12", "tháng 12/2020")
     # No date in the source: dated when the service first published it, and the page says so plainly.
-    seen_article = catalog(app).get(UNDATED_ARTICLE)
+    seen_article = catalog(shared_app).get(UNDATED_ARTICLE)
     assert seen_article.date_precision == "seen"
-    undated = page(client, f"/articles/{UNDATED_ARTICLE}")
+    undated = page(shared_client, f"/articles/{UNDATED_ARTICLE}")
     moment = seen_article.published.astimezone(timezone(timedelta(hours=7)))
     stamp = undated.xpath("//article//time")[0]
     assert stamp.get("datetime") == moment.isoformat(timespec="minutes")
     assert stamp.text.endswith(moment.strftime("%d/%m/%Y %H:%M"))
     assert "Bài gốc không ghi ngày" in text(undated.xpath('//article//p[@class="meta"]')[0])
-    listing = page(client, f"/categories/{NO_SECTION}")
+    listing = page(shared_client, f"/categories/{NO_SECTION}")
     item = [li for li in listing.xpath('//ul[@class="news"]/li') if UNDATED_ARTICLE in li.xpath(".//h2/a/@href")[0]]
     assert "bài gốc không ghi ngày" in text(item[0])
-    dated = [li for li in page(client, "/").xpath('//ul[@class="news"]/li') if DAY_ARTICLE in li.xpath(".//a/@href")[1]]
+    dated = [li for li in page(shared_client, "/").xpath('//ul[@class="news"]/li')
+             if DAY_ARTICLE in li.xpath(".//a/@href")[1]]
     assert "bài gốc không ghi ngày" not in text(dated[0]) and "05/10/2021" in text(dated[0])
 
 
 # -- the article page -----------------------------------------------------------------------------
 
-def test_an_article_links_its_section_and_authors(app, client):
-    article = catalog(app).get(DAY_ARTICLE)
-    doc = page(client, f"/articles/{DAY_ARTICLE}")
+def test_an_article_links_its_section_and_authors(shared_app, shared_client):
+    article = catalog(shared_app).get(DAY_ARTICLE)
+    doc = page(shared_client, f"/articles/{DAY_ARTICLE}")
     assert text(doc.xpath("//h1")[0]) == article.title
     assert [text(a) for a in doc.xpath('//nav[@class="crumbs"]//a')] == ["Trang chủ", article.category]
     assert doc.xpath('//nav[@class="crumbs"]//a/@href')[1] == f"/categories/{article.category_slug}"
@@ -218,40 +219,40 @@ def test_an_article_links_its_section_and_authors(app, client):
     assert [(a.text, a.get("href")) for a in byline] == [(name, "/authors/" + author_key(name).split(":", 1)[1])
                                                           for name in article.authors]
     for href in doc.xpath('//p[@class="byline"]/a/@href'):
-        assert client.get(href).status_code == 200
+        assert shared_client.get(href).status_code == 200
     assert [" ".join(p.text_content().split()) for p in doc.xpath('//div[@class="body"]/p')] == [
         " ".join(paragraph.split()) for paragraph in article.body]
-    credited = page(client, f"/articles/{UNDATED_ARTICLE}")
+    credited = page(shared_client, f"/articles/{UNDATED_ARTICLE}")
     assert text(credited.xpath('//p[@class="source"]')[0]) == "Theo TTXVN"
 
 
 # -- /feeds ---------------------------------------------------------------------------------------
 
-def test_the_feeds_page_shows_every_feed_address_to_copy(app, client):
-    listings = ["all"] + [slug for slug, _, _ in catalog(app).categories()]
+def test_the_feeds_page_shows_every_feed_address_to_copy(shared_app, shared_client):
+    listings = ["all"] + [slug for slug, _, _ in catalog(shared_app).categories()]
     assert NO_SECTION in listings
     for host in ("localhost", "tin.example.org:8443"):
-        doc = page(client, "/feeds", {"Host": host})
+        doc = page(shared_client, "/feeds", {"Host": host})
         shown = [code.text for code in doc.xpath('//code[contains(@class, "url")]')]
         base = f"http://{host}"
         for slug in listings:
             for fmt in FORMATS:
                 assert f"{base}/feeds/{slug}.{fmt}" in shown, (host, slug, fmt)
-        for slug, _, _ in catalog(app).authors():
+        for slug, _, _ in catalog(shared_app).authors():
             assert f"{base}/feeds/authors/{slug}.rss" in shown
         # every address shown answers with a feed, and each is also a link of its own type
         for url in shown:
             if "/feeds/" in url and "?" not in url:
                 path = url.removeprefix(base)
-                assert client.get(path, headers={"Host": host}).status_code == 200, url
+                assert shared_client.get(path, headers={"Host": host}).status_code == 200, url
         for fmt, media_type in FORMATS.items():
             assert doc.xpath(f'//a[@href="/feeds/{NO_SECTION}.{fmt}"][@type="{media_type}"]')
-    doc = page(client, "/feeds")
+    doc = page(shared_client, "/feeds")
     intro = text(doc.xpath("//main")[0])
     assert "ứng dụng đọc tin" in intro and "chép địa chỉ" in intro and "Thêm nguồn tin" in intro
     assert doc.xpath('//main//a[@href="/feeds.opml"]')
     assert text(doc.xpath("//h3/a")[0]) == "Tất cả bài của trang"
-    assert [text(h) for h in doc.xpath("//h3/a")][1:] == [name for _, name, _ in catalog(app).categories()]
+    assert [text(h) for h in doc.xpath("//h3/a")][1:] == [name for _, name, _ in catalog(shared_app).categories()]
 
 
 # -- the routes of issue 11 -----------------------------------------------------------------------
@@ -279,100 +280,102 @@ def test_author_pages_list_their_articles_newest_first_and_page(corpus, tmp_path
     assert client.get("/authors/khong-co-ai").status_code == 404
 
 
-def test_author_feeds_are_clean_and_hold_exactly_the_authors_articles(app, client):
-    for slug, name, count in catalog(app).authors():
-        expected = [entry_id(a.id) for a in author_articles(app, name)]
+@pytest.mark.e2e  # every author's feed in every format, parsed and linted: a sweep
+def test_author_feeds_are_clean_and_hold_exactly_the_authors_articles(shared_app, shared_client):
+    for slug, name, count in catalog(shared_app).authors():
+        expected = [entry_id(a.id) for a in author_articles(shared_app, name)]
         assert len(expected) == count
         for fmt in FORMATS:
-            assert check_feed(client, f"/feeds/authors/{slug}.{fmt}", fmt) == expected, (slug, fmt)
-    assert client.get("/feeds/authors/khong-co-ai.rss").status_code == 404
+            assert check_feed(shared_client, f"/feeds/authors/{slug}.{fmt}", fmt) == expected, (slug, fmt)
+    assert shared_client.get("/feeds/authors/khong-co-ai.rss").status_code == 404
 
 
-def test_author_feeds_page_and_answer_conditional_gets(app, client):
-    two = [entry_id(a.id) for a in author_articles(app, "Thanh Tùng")]
+def test_author_feeds_page_and_answer_conditional_gets(shared_app, shared_client):
+    two = [entry_id(a.id) for a in author_articles(shared_app, "Thanh Tùng")]
     for fmt in FORMATS:
         url = f"/feeds/authors/thanh-tung.{fmt}"
-        assert check_feed(client, f"{url}?limit=1", fmt) == two[:1]
-        assert check_feed(client, f"{url}?limit=1&page=2", fmt) == two[1:]
-        assert client.get(f"{url}?limit=1&page=3").status_code == 404
-        first = client.get(url)
+        assert check_feed(shared_client, f"{url}?limit=1", fmt) == two[:1]
+        assert check_feed(shared_client, f"{url}?limit=1&page=2", fmt) == two[1:]
+        assert shared_client.get(f"{url}?limit=1&page=3").status_code == 404
+        first = shared_client.get(url)
         assert first.headers["Cache-Control"].startswith("public, max-age=")
         validators = ({"If-None-Match": first.headers["ETag"]}, {"If-Modified-Since": first.headers["Last-Modified"]})
         for validator in validators:
-            again = client.get(url, headers=validator)
+            again = shared_client.get(url, headers=validator)
             assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == first.headers["ETag"]
 
 
-def test_search_page_and_search_feeds_give_the_same_results_newest_first(app, client):
-    html_ids = page(client, "/search?q=kinh+te").xpath('//ul[@class="news"]//h2/a/@href')
+def test_search_page_and_search_feeds_give_the_same_results_newest_first(shared_app, shared_client):
+    html_ids = page(shared_client, "/search?q=kinh+te").xpath('//ul[@class="news"]//h2/a/@href')
     assert len(html_ids) >= 3
     for fmt in FORMATS:
-        ids = check_feed(client, f"/search.{fmt}?q=kinh+te", fmt)
+        ids = check_feed(shared_client, f"/search.{fmt}?q=kinh+te", fmt)
         assert ids == [entry_id(href.removeprefix("/articles/")) for href in html_ids], fmt
-    dates = [catalog(app).get(href.removeprefix("/articles/")).published for href in html_ids]
+    dates = [catalog(shared_app).get(href.removeprefix("/articles/")).published for href in html_ids]
     assert dates == sorted(dates, reverse=True)
-    first = client.get("/search.atom?q=kinh+te")
-    assert client.get("/search.atom?q=kinh+te", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
-    nothing = page(client, "/search?q=khong+co+dau+vet")
+    first = shared_client.get("/search.atom?q=kinh+te")
+    assert shared_client.get("/search.atom?q=kinh+te",
+                             headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    nothing = page(shared_client, "/search?q=khong+co+dau+vet")
     assert not nothing.xpath('//ul[@class="news"]/li') and "Không có bài nào" in text(nothing.xpath("//main")[0])
-    assert feedparser.parse(client.get("/search.rss?q=khong+co+dau+vet").data).entries == []
+    assert feedparser.parse(shared_client.get("/search.rss?q=khong+co+dau+vet").data).entries == []
 
 
-def test_favicon_is_an_icon_cached_for_a_long_time(client):
-    response = client.get("/favicon.ico")
+def test_favicon_is_an_icon_cached_for_a_long_time(shared_client):
+    response = shared_client.get("/favicon.ico")
     assert response.status_code == 200 and response.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
     assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header: reserved 0, type 1 (icon)
     count = int.from_bytes(response.data[4:6], "little")
     assert count >= 1
     cache = dict(part.strip().partition("=")[::2] for part in response.headers["Cache-Control"].split(","))
     assert "public" in cache and int(cache["max-age"]) >= 7 * 86400
-    again = client.get("/favicon.ico", headers={"If-None-Match": response.headers["ETag"]})
+    again = shared_client.get("/favicon.ico", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status_code == 304
 
 
-def test_vietnamese_news_paths_redirect_to_the_feeds(app, client):
-    sections = [slug for slug, _, _ in catalog(app).categories()]
+def test_vietnamese_news_paths_redirect_to_the_feeds(shared_app, shared_client):
+    sections = [slug for slug, _, _ in catalog(shared_app).categories()]
     for name, target in [("home", "all")] + [(slug, slug) for slug in sections]:
-        response = client.get(f"/rss/{name}.rss")
+        response = shared_client.get(f"/rss/{name}.rss")
         assert response.status_code == 301, name
         assert response.headers["Location"] == f"http://localhost/feeds/{target}.rss"
-        followed = client.get(response.headers["Location"].removeprefix("http://localhost"))
+        followed = shared_client.get(response.headers["Location"].removeprefix("http://localhost"))
         assert followed.status_code == 200 and followed.mimetype == "application/rss+xml"
-    assert client.get("/rss/khong-co.rss").status_code == 404
+    assert shared_client.get("/rss/khong-co.rss").status_code == 404
 
 
 @pytest.mark.parametrize("query", ["/search?q=", "/search?q=%20%20", "/search", "/search.rss?q=",
                                    "/search.json?q=" + "a" * 201, "/search?q=" + "kinh+te+" * 30],
                          ids=["empty", "spaces", "absent", "empty-feed", "201-feed", "240"])
-def test_bad_search_queries_are_400_one_line_for_readers_and_a_vietnamese_page_for_browsers(client, query):
+def test_bad_search_queries_are_400_one_line_for_readers_and_a_vietnamese_page_for_browsers(shared_client, query):
     for headers in READERS:
-        response = client.get(query, headers=headers)
+        response = shared_client.get(query, headers=headers)
         assert response.status_code == 400 and response.mimetype == "text/plain", headers
         body = response.data.decode()
         assert body.startswith("400: ") and body.count("\n") == 1 and body.endswith("\n")
-    response = client.get(query, headers=BROWSER)
+    response = shared_client.get(query, headers=BROWSER)
     assert response.status_code == 400 and response.headers["Content-Type"] == "text/html; charset=utf-8"
     doc = lxml_html.document_fromstring(response.data.decode("utf-8"))
     assert doc.get("lang") == "vi" and text(doc.xpath("//h1")[0]) == "Yêu cầu không hợp lệ"
     assert "Traceback" not in response.data.decode()
 
 
-def test_a_query_of_200_characters_is_searched(client):
+def test_a_query_of_200_characters_is_searched(shared_client):
     query = ("kinh te " * 30)[:200]
     assert len(query) == 200
-    assert client.get(f"/search.json?q={query}").status_code == 200
-    assert client.get(f"/search?q={query} x").status_code == 400
+    assert shared_client.get(f"/search.json?q={query}").status_code == 200
+    assert shared_client.get(f"/search?q={query} x").status_code == 400
 
 
-def test_not_found_is_a_vietnamese_page_for_a_browser_and_one_line_for_the_rest(client):
+def test_not_found_is_a_vietnamese_page_for_a_browser_and_one_line_for_the_rest(shared_client):
     for path in ("/khong-co-trang-nay", "/articles/khong-co", "/categories/khong-co", "/authors/khong-co",
                  "/articles?page=99"):
-        response = client.get(path, headers=BROWSER)
+        response = shared_client.get(path, headers=BROWSER)
         assert response.status_code == 404 and response.mimetype == "text/html", path
         doc = lxml_html.document_fromstring(response.data.decode("utf-8"))
         assert text(doc.xpath("//h1")[0]) == "Không tìm thấy trang"
         assert doc.xpath('//main//form[@action="/search"]') and doc.xpath('//main//a[@href="/"]')
         # the service's own reason is kept, out of the way, for whoever reports the problem
         assert doc.xpath("//details/summary")[0].text == "Chi tiết kỹ thuật"
-        plain = client.get(path)
+        plain = shared_client.get(path)
         assert plain.status_code == 404 and plain.mimetype == "text/plain"

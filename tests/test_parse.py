@@ -154,6 +154,7 @@ def _check(article):
 SAMPLES = [p.read_bytes() for p in sorted(list(SEEDS.glob("*.txt")) + list(DEV.glob("*.txt")) + list(UNSEEN.glob("*.txt")))]
 
 
+@pytest.mark.e2e  # Hypothesis, 300 examples
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=4096))
 def test_arbitrary_bytes_parse_or_raise_the_documented_error(data):
@@ -164,6 +165,7 @@ def test_arbitrary_bytes_parse_or_raise_the_documented_error(data):
     _check(article)
 
 
+@pytest.mark.e2e  # Hypothesis, 300 examples
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from(SAMPLES),

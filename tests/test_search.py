@@ -119,6 +119,7 @@ def test_folded_queries_find_the_accented_words(everything, query, expected):
     assert any(expected.lower() in article.title.lower() for article in found), query
 
 
+@pytest.mark.e2e  # 40 sample titles, each searched twice: exhaustive
 def test_nfc_and_nfd_queries_give_the_same_results(everything):
     client, titles = everything
     for _, title in titles[:40]:

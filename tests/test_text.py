@@ -123,12 +123,14 @@ _PIECES = list("aoOuyéàẠđ -–—\t\u00a0\u200b\x01\u2028ΣςİßΐǰÅ") +
 _ODD_TEXT = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
 
 
+@pytest.mark.e2e  # Hypothesis, 100 examples
 @given(st.lists(_ODD_TEXT, max_size=5))
 def test_clean_works_line_by_line(texts):
     # clean() cleans and composes each line apart (texts without CR, itself a line break).
     assert clean("\n".join(texts)) == "\n".join(clean(t) for t in texts)
 
 
+@pytest.mark.e2e  # Hypothesis, 100 examples
 @given(st.lists(_ODD_TEXT.filter(lambda t: " " not in t), max_size=6))
 def test_match_key_works_word_by_word(words):
     # Vocabulary.split keys a header's words one at a time and joins the keys.

@@ -63,6 +63,7 @@ def changes(corpus, catalog):
     yield "removal of the newest", lambda: (corpus / f"{catalog.page(ALL, 1)[0][0].id}.txt").unlink()
 
 
+@pytest.mark.e2e  # nine documents polled through seven changes of the corpus: exhaustive
 @pytest.mark.parametrize("validator", ["If-Modified-Since", "If-None-Match"])
 def test_a_client_sending_one_validator_sees_every_change(app, client, corpus, validator, clock):
     reload = app.extensions["feedsvc"].reloader.load
@@ -129,14 +130,14 @@ def test_a_new_undated_article_is_on_page_one_of_the_site_and_its_section(tmp_pa
     assert entry.id.endswith("700_undated") and entry.published_parsed.tm_year >= 2026
 
 
-def test_a_crawl_from_the_home_page_reaches_every_article(app, client):
+def test_a_crawl_from_the_home_page_reaches_every_article(shared_app, shared_client):
     found, queue, visited = set(), ["/"], set()
     while queue:
         path = queue.pop()
         if path in visited:
             continue
         visited.add(path)
-        response = client.get(path)
+        response = shared_client.get(path)
         assert response.status_code == 200, path
         text = response.data.decode("utf-8")
         for link in re.findall(r'href="(/[^"#]*)"', text):
@@ -145,4 +146,4 @@ def test_a_crawl_from_the_home_page_reaches_every_article(app, client):
             elif link == "/articles" or link.startswith("/categories/"):
                 queue.append(link)
         queue += [path.split("?")[0] + query for query in re.findall(r'href="(\?page=\d+)"', text)]
-    assert found == {a.id for a in app.extensions["feedsvc"].catalog.all_articles()}
+    assert found == {a.id for a in shared_app.extensions["feedsvc"].catalog.all_articles()}

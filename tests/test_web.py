@@ -24,11 +24,11 @@ def feed_urls(app):
     return [(f"/feeds/{slug}.{fmt}", fmt) for slug in slugs for fmt, _ in FEEDS]
 
 
-def test_every_feed_is_clean_for_readers_and_the_validator_rules(app, client):
-    urls = feed_urls(app)
+def test_every_feed_is_clean_for_readers_and_the_validator_rules(shared_app, shared_client):
+    urls = feed_urls(shared_app)
     assert len(urls) >= 3 * 9
     for url, fmt in urls:
-        response = client.get(url)
+        response = shared_client.get(url)
         assert response.status_code == 200, url
         assert LINT[fmt](response.data, "http://localhost" + url) == [], url
         if fmt != "json":
@@ -36,34 +36,35 @@ def test_every_feed_is_clean_for_readers_and_the_validator_rules(app, client):
             assert parsed.bozo == 0, (url, parsed.get("bozo_exception"))
 
 
-def test_site_feed_lists_the_corpus_newest_first_with_tag_ids(app, client, corpus):
-    parsed = feedparser.parse(client.get("/feeds/all.atom").data)
+def test_site_feed_lists_the_corpus_newest_first_with_tag_ids(shared_client, shared_corpus):
+    parsed = feedparser.parse(shared_client.get("/feeds/all.atom").data)
     ids = [entry.id for entry in parsed.entries]
-    assert sorted(ids) == sorted(f"tag:kontumtv.vn,2021:article:{p.stem}" for p in corpus.glob("*.txt"))
+    assert sorted(ids) == sorted(f"tag:kontumtv.vn,2021:article:{p.stem}" for p in shared_corpus.glob("*.txt"))
     dated = [entry.published_parsed for entry in parsed.entries if "published_parsed" in entry]
     assert dated == sorted(dated, reverse=True)
     assert parsed.entries[0].published.endswith("+07:00")
 
 
 @pytest.mark.parametrize("fmt, media_type", FEEDS)
-def test_content_types(client, fmt, media_type):
-    assert client.get(f"/feeds/all.{fmt}").headers["Content-Type"] == media_type
+def test_content_types(shared_client, fmt, media_type):
+    assert shared_client.get(f"/feeds/all.{fmt}").headers["Content-Type"] == media_type
 
 
-def test_ids_do_not_depend_on_the_host_or_the_title(client):
-    one = feedparser.parse(client.get("/feeds/all.rss", headers={"Host": "a.example"}).data)
-    two = feedparser.parse(client.get("/feeds/all.rss", headers={"Host": "b.example:8080"}).data)
+def test_ids_do_not_depend_on_the_host_or_the_title(shared_client):
+    one = feedparser.parse(shared_client.get("/feeds/all.rss", headers={"Host": "a.example"}).data)
+    two = feedparser.parse(shared_client.get("/feeds/all.rss", headers={"Host": "b.example:8080"}).data)
     assert [e.id for e in one.entries] == [e.id for e in two.entries]
     assert all(e.id.startswith("tag:kontumtv.vn,2021:article:") for e in one.entries)
 
 
-def test_self_link_is_the_url_the_client_fetched(client):
-    raw = client.get("/feeds/kinh-te.rss?limit=5", headers={"Host": "feeds.example:8443"}).data
+def test_self_link_is_the_url_the_client_fetched(shared_client):
+    raw = shared_client.get("/feeds/kinh-te.rss?limit=5", headers={"Host": "feeds.example:8443"}).data
     assert b'<atom:link href="http://feeds.example:8443/feeds/kinh-te.rss?limit=5" rel="self"' in raw
 
 
-def test_forwarded_headers_are_ignored_unless_a_proxy_is_trusted(client):
-    raw = client.get("/feeds/all.atom", headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}).data
+def test_forwarded_headers_are_ignored_unless_a_proxy_is_trusted(shared_client):
+    raw = shared_client.get("/feeds/all.atom",
+                            headers={"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}).data
     assert b"evil.example" not in raw and b'href="http://localhost/feeds/all.atom" rel="self"' in raw
 
 
@@ -91,8 +92,8 @@ def test_rendering_twice_gives_the_same_bytes(app, client):
     assert client.get("/feeds/all.atom?limit=7&page=2").data == first
 
 
-def test_conditional_get(client):
-    first = client.get("/feeds/all.rss")
+def test_conditional_get(shared_client):
+    first = shared_client.get("/feeds/all.rss")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert etag.startswith('"') and not etag.startswith('W/')
     for headers in (
@@ -102,7 +103,7 @@ def test_conditional_get(client):
         {"If-Modified-Since": modified},
         {"If-Modified-Since": format_datetime(parsedate_to_datetime(modified) + timedelta(days=3), usegmt=True)},
     ):
-        response = client.get("/feeds/all.rss", headers=headers)
+        response = shared_client.get("/feeds/all.rss", headers=headers)
         assert response.status_code == 304, headers
         assert response.data == b""
         assert response.headers["ETag"] == etag
@@ -110,34 +111,34 @@ def test_conditional_get(client):
                                                      " stale-if-error=86400")
         assert response.headers["Vary"] == "Accept-Encoding"
     older = format_datetime(parsedate_to_datetime(modified) - timedelta(seconds=1), usegmt=True)
-    assert client.get("/feeds/all.rss", headers={"If-Modified-Since": older}).status_code == 200
+    assert shared_client.get("/feeds/all.rss", headers={"If-Modified-Since": older}).status_code == 200
     # If-None-Match decides when both are sent (RFC 9110 §13.2.2)
     both = {"If-None-Match": '"other"', "If-Modified-Since": modified}
-    assert client.get("/feeds/all.rss", headers=both).status_code == 200
-    assert client.get("/feeds/all.rss", headers={"If-Modified-Since": "yesterday-ish"}).status_code == 200
+    assert shared_client.get("/feeds/all.rss", headers=both).status_code == 200
+    assert shared_client.get("/feeds/all.rss", headers={"If-Modified-Since": "yesterday-ish"}).status_code == 200
 
 
-def test_last_modified_is_when_the_listing_last_changed_never_the_newest_article(app, client):
+def test_last_modified_is_when_the_listing_last_changed_never_the_newest_article(shared_app, shared_client):
     # The newest article is dated 2023-09-27; the listing changed when the index was built.
-    catalog = app.extensions["feedsvc"].catalog
-    modified = parsedate_to_datetime(client.get("/feeds/all.rss").headers["Last-Modified"])
+    catalog = shared_app.extensions["feedsvc"].catalog
+    modified = parsedate_to_datetime(shared_client.get("/feeds/all.rss").headers["Last-Modified"])
     assert modified.timestamp() == catalog.modified() and modified.year >= 2026
 
 
-def test_gzip_is_served_from_the_cache_when_accepted(app, client):
-    plain = client.get("/feeds/all.json")
-    zipped = client.get("/feeds/all.json", headers={"Accept-Encoding": "gzip, deflate"})
+def test_gzip_is_served_from_the_cache_when_accepted(shared_client):
+    plain = shared_client.get("/feeds/all.json")
+    zipped = shared_client.get("/feeds/all.json", headers={"Accept-Encoding": "gzip, deflate"})
     assert zipped.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
     assert gzip.decompress(zipped.data) == plain.data
     assert zipped.headers["ETag"] != plain.headers["ETag"]
     # either tag validates: a client may hold either coding
-    assert client.get("/feeds/all.json", headers={"If-None-Match": zipped.headers["ETag"]}).status_code == 304
-    refused = client.get("/feeds/all.json", headers={"Accept-Encoding": "gzip;q=0"})
+    assert shared_client.get("/feeds/all.json", headers={"If-None-Match": zipped.headers["ETag"]}).status_code == 304
+    refused = shared_client.get("/feeds/all.json", headers={"Accept-Encoding": "gzip;q=0"})
     assert refused.headers.get("Content-Encoding") is None
 
 
-def test_head_answers_like_get_without_a_body(client):
-    get, head = client.get("/feeds/all.rss"), client.head("/feeds/all.rss")
+def test_head_answers_like_get_without_a_body(shared_client):
+    get, head = shared_client.get("/feeds/all.rss"), shared_client.head("/feeds/all.rss")
     assert head.status_code == 200 and head.data == b""
     assert head.headers["ETag"] == get.headers["ETag"]
     assert head.headers["Content-Length"] == get.headers["Content-Length"]
@@ -153,27 +154,27 @@ def test_a_feed_is_generated_once_per_corpus_version(app, client):
     assert cache.builds == builds
 
 
-def test_ttl_matches_max_age(client):
-    response = client.get("/feeds/all.rss")
+def test_ttl_matches_max_age(shared_client):
+    response = shared_client.get("/feeds/all.rss")
     assert b"<ttl>5</ttl>" in response.data
     assert response.headers["Cache-Control"].startswith("public, max-age=300,")
 
 
-def test_paging_links_and_limits(client):
-    first = feedparser.parse(client.get("/feeds/all.atom?limit=5").data)
+def test_paging_links_and_limits(shared_client):
+    first = feedparser.parse(shared_client.get("/feeds/all.atom?limit=5").data)
     links = {link.rel: link.href for link in first.feed.links}
     assert links["first"] == "http://localhost/feeds/all.atom?limit=5"
     assert links["next"] == "http://localhost/feeds/all.atom?limit=5&page=2"
     assert links["last"] == "http://localhost/feeds/all.atom?limit=5&page=4"
     assert "previous" not in links
-    pages = [feedparser.parse(client.get(f"/feeds/all.atom?limit=5&page={n}").data) for n in range(1, 5)]
+    pages = [feedparser.parse(shared_client.get(f"/feeds/all.atom?limit=5&page={n}").data) for n in range(1, 5)]
     ids = [e.id for page in pages for e in page.entries]
     assert len(ids) == len(set(ids)) == 18
     last = {link.rel: link.href for link in pages[-1].feed.links}
     assert "next" not in last and last["previous"].endswith("page=3")
-    doc = json.loads(client.get("/feeds/all.json?limit=5").data)
+    doc = json.loads(shared_client.get("/feeds/all.json?limit=5").data)
     assert doc["next_url"] == "http://localhost/feeds/all.json?limit=5&page=2" and len(doc["items"]) == 5
-    assert "next_url" not in json.loads(client.get("/feeds/all.json").data)
+    assert "next_url" not in json.loads(shared_client.get("/feeds/all.json").data)
 
 
 @pytest.mark.parametrize(
@@ -188,28 +189,28 @@ def test_paging_links_and_limits(client):
         ("/feeds/%2e%2e.rss", 404), ("/" + "a" * 5000, 414),
     ],
 )
-def test_bad_requests_get_a_one_line_reason(client, url, status):
-    response = client.get(url)
+def test_bad_requests_get_a_one_line_reason(shared_client, url, status):
+    response = shared_client.get(url)
     assert response.status_code == status
     assert response.mimetype == "text/plain"
     text = response.data.decode()
     assert text.count("\n") == 1 and text.startswith(f"{status}: ") and "Traceback" not in text
 
 
-def test_unknown_methods_are_405(client):
+def test_unknown_methods_are_405(shared_client):
     for method in ("POST", "PUT", "DELETE", "PATCH"):
-        response = client.open("/feeds/all.rss", method=method)
+        response = shared_client.open("/feeds/all.rss", method=method)
         assert response.status_code == 405 and "GET" in response.headers["Allow"]
 
 
-def test_a_poisoned_host_header_is_refused(client):
-    response = client.get("/feeds/all.rss", headers={"Host": 'evil"><script>'})
+def test_a_poisoned_host_header_is_refused(shared_client):
+    response = shared_client.get("/feeds/all.rss", headers={"Host": 'evil"><script>'})
     assert response.status_code == 400 and b"Host" in response.data
 
 
-def test_security_headers_on_pages_and_errors(client):
+def test_security_headers_on_pages_and_errors(shared_client):
     for url in ("/", "/feeds/all.rss", "/nope"):
-        headers = client.get(url).headers
+        headers = shared_client.get(url).headers
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert "default-src 'none'" in headers["Content-Security-Policy"]
 
@@ -228,8 +229,8 @@ def test_html_pages_escape_article_text(corpus, client):
         assert b"<script>" not in client.get(f"/feeds/kinh-te.{fmt}").data
 
 
-def test_home_page_lists_categories_latest_and_autodiscovery(client):
-    page = client.get("/").data.decode()
+def test_home_page_lists_categories_latest_and_autodiscovery(shared_client):
+    page = shared_client.get("/").data.decode()
     for kind, path in (("application/rss+xml", "/feeds/all.rss"), ("application/atom+xml", "/feeds/all.atom"),
                        ("application/feed+json", "/feeds/all.json")):
         assert f'<link rel="alternate" type="{kind}"' in page and f'href="{path}"' in page
@@ -237,28 +238,29 @@ def test_home_page_lists_categories_latest_and_autodiscovery(client):
     assert "Kon Tum tiếp tục đẩy mạnh phát triển các vùng kinh tế động lực" in page
 
 
-def test_category_and_article_pages(client):
-    page = client.get("/categories/y-te").data.decode()
+def test_category_and_article_pages(shared_client):
+    page = shared_client.get("/categories/y-te").data.decode()
     assert 'type="application/atom+xml"' in page and 'href="/feeds/y-te.atom"' in page
     assert "Y tế cơ sở Kon Tum chủ động phòng, chống sốt xuất huyết" in page
-    article = client.get("/articles/000_904bb3c4e8a3bd42").data.decode()
+    article = shared_client.get("/articles/000_904bb3c4e8a3bd42").data.decode()
     assert '<a href="/authors/thanh-tung">Thanh Tùng</a>, <a href="/authors/thanh-thai">Thanh Thái</a>' in article
     assert "05/10/2021" in article
     assert article.count("<p>") >= 5
 
 
-def test_opml_lists_every_feed(app, client):
+def test_opml_lists_every_feed(shared_app, shared_client):
     import xml.etree.ElementTree as ET
 
-    response = client.get("/feeds.opml")
+    response = shared_client.get("/feeds.opml")
     assert response.headers["Content-Type"].startswith("text/x-opml")
     outlines = ET.fromstring(response.data).find("body").findall("outline")
     urls = {o.get("xmlUrl") for o in outlines}
     # Every section (the no-section listing included), never the site feed: imported together,
     # they deliver each article exactly once.
-    assert urls == {"http://localhost" + url for url, fmt in feed_urls(app) if fmt == "rss" and "/all." not in url}
+    assert urls == {"http://localhost" + url for url, fmt in feed_urls(shared_app)
+                    if fmt == "rss" and "/all." not in url}
     assert "http://localhost/feeds/chua-phan-loai.rss" in urls
-    atom = ET.fromstring(client.get("/feeds.opml?format=atom").data).find("body").findall("outline")
+    atom = ET.fromstring(shared_client.get("/feeds.opml?format=atom").data).find("body").findall("outline")
     assert all(o.get("xmlUrl").endswith(".atom") and o.get("type") == "atom" for o in atom)
 
 
@@ -295,6 +297,7 @@ def test_changes_show_up_and_invalidate_only_what_they_touch(app, client, corpus
     assert fresh.headers["ETag"] != everything and b"400_moi" in fresh.data
 
 
+@pytest.mark.e2e  # every feed of all 88 sample articles, three pages each: exhaustive
 def test_every_feed_of_every_sample_set_passes_the_validator_rules(tmp_path):
     # All 88 sample articles at once (seeds, dev, unseen, blind, blind2), paged small so
     # the RFC 5005 links of first, middle and last pages are checked too.
