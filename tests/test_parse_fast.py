@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import unicodedata
 
+import pytest
+
 from feedsvc.articles import parse, text
 
 
@@ -12,6 +14,7 @@ def _splits(char: str) -> bool:
     return len(f"a{char}b".split()) > 1
 
 
+@pytest.mark.e2e  # every code point: exhaustive
 def test_clean_lines_keep_no_whitespace_but_the_space_and_the_two_separators():
     # parse._single_spaced skips str.split() on a clean line without a double space or these.
     spaces = [chr(code) for code in range(sys.maxunicode + 1) if _splits(chr(code))]
@@ -22,6 +25,7 @@ def test_clean_lines_keep_no_whitespace_but_the_space_and_the_two_separators():
             assert kept <= set(text.KEPT_SPACES), (hex(ord(char)), kept)
 
 
+@pytest.mark.e2e  # every code point: exhaustive
 def test_no_character_composes_into_whitespace():
     assert not [
         hex(code) for code in range(sys.maxunicode + 1)
@@ -36,6 +40,7 @@ def test_single_spaced_as_the_join_on_clean_lines():
             assert parse._single_spaced(line) == " ".join(line.split())
 
 
+@pytest.mark.e2e  # every code point: exhaustive
 def test_composed_word_by_word_is_nfc():
     # text._composed splits at U+0020, which no canonical composition or reordering crosses.
     marks = ("\u0301", "\u0323\u0302", "\u0340", "\u0345", "\u1161", "\u11a8", "\u093c", "\u3099", "\U0001d165")

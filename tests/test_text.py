@@ -111,6 +111,7 @@ def test_characters_clean_changes_are_unprintable():
     assert touched and not any(c.isprintable() for c in touched)
 
 
+@pytest.mark.e2e  # every BMP code point: exhaustive
 def test_fold_chars_keeps_word_boundaries():
     # The diacritics restorer splits folded text and slices the original at the same offsets.
     word = re.compile(r"[^\W_]")
