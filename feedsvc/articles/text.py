@@ -157,6 +157,14 @@ def xml_safe(text: str) -> str:
 _D_LETTERS = {"Đ": "d", "đ": "d", "Ð": "d", "ð": "d"}
 
 
+def spell_d(text: str) -> str:
+    """The D letters as D and d, every other character as it is (what a tokenizer that strips
+    marks cannot do: 'Đắk' -> 'Dắk')."""
+    for char, plain in _D_LETTERS.items():
+        text = text.replace(char, plain.upper() if char.isupper() else plain)
+    return text
+
+
 def _without_marks(char: str) -> str:
     """A character decomposed (NFD), its combining marks dropped: 'Ể' -> 'E'."""
     return "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))

@@ -4,9 +4,10 @@ Every published article's title, authors and body are indexed in a contentless F
 ``detail=none``: only which words are in which article, the smallest index FTS5 makes, which is
 all an AND of words needs. FTS5's own unicode61 tokenizer lower-cases and, with
 ``remove_diacritics 2``, strips every mark of a Latin letter ('Đẩy' -> 'đay'), in C as it
-indexes; only đ, which has no decomposition, and its look-alike ð are spelled d first. A query is
-folded by :func:`feedsvc.articles.text.fold` to the same words (on every article of the samples
-and the benchmark corpus, both give the same words for the same articles). Its rowid is the
+indexes; only đ, which has no decomposition, and its look-alike ð are spelled d first
+(:func:`feedsvc.articles.text.spell_d`). A query is folded by :func:`feedsvc.articles.text.fold`
+to the same words (on every article of the samples and the benchmark corpus, both give the same
+words for the same articles). Its rowid is the
 article's date (in 1/1024 s, plus a tie-breaker), so ``ORDER BY rowid DESC`` gives the newest
 first without sorting the matches. A contentless table forgets nothing by itself: to take an
 article out, the words it was indexed with are given back, made again from the stored article.
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from feedsvc.articles import Article
-from feedsvc.articles.text import fold
+from feedsvc.articles.text import fold, spell_d
 from feedsvc.corpus.sqlite_batches import select_in
 
 MAX_QUERY = 200  # characters: a longer query is refused
@@ -38,12 +39,8 @@ class Words(NamedTuple):
 
 def words_of(article: Article) -> Words:
     # The tokenizer folds; folding here too cost the helpers 0.26 ms an article, a fifth of a cold index.
-    return Words(_plain_d(article.title), _plain_d(" ; ".join(article.authors)), _plain_d("\n".join(article.body)))
-
-
-def _plain_d(text: str) -> str:
-    """Đ, đ and their look-alikes Ð, ð as D and d: unicode61 keeps them, since none decomposes."""
-    return text.replace("đ", "d").replace("Đ", "D").replace("ð", "d").replace("Ð", "D")
+    # unicode61 keeps the D letters (none decomposes): they are spelled d first.
+    return Words(spell_d(article.title), spell_d(" ; ".join(article.authors)), spell_d("\n".join(article.body)))
 
 
 def query_terms(query: str) -> list[str]:
