@@ -7,6 +7,7 @@ import hashlib
 import json
 import sqlite3
 import sys
+from functools import lru_cache
 from importlib import resources
 
 from feedsvc.corpus import search
@@ -60,22 +61,14 @@ def row_entry(values: tuple[object, ...]) -> FileEntry:
         value = fields[column]
         if isinstance(value, str):
             fields[column] = sys.intern(value)
-    return FileEntry(*fields, authors=_byline(authors))  # type: ignore[arg-type, misc]
+    names = _byline(authors) if isinstance(authors, str) and authors else ()
+    return FileEntry(*fields, authors=names)  # type: ignore[arg-type, misc]
 
 
-_BYLINES: dict[str, tuple[str, ...]] = {}  # a byline as stored -> its names, one tuple for every entry
-_BYLINES_MAX = 1 << 16
-
-
-def _byline(stored: object) -> tuple[str, ...]:
-    if not isinstance(stored, str) or not stored:
-        return ()
-    found = _BYLINES.get(stored)
-    if found is None:
-        found = tuple(sys.intern(name) for name in json.loads(stored))
-        if len(_BYLINES) < _BYLINES_MAX:
-            _BYLINES[stored] = found
-    return found
+@lru_cache(maxsize=1 << 16)
+def _byline(stored: str) -> tuple[str, ...]:
+    """A byline as stored -> its names: one tuple for every entry with that byline."""
+    return tuple(sys.intern(name) for name in json.loads(stored))
 
 
 def entry_row(entry: FileEntry) -> tuple[object, ...]:
