@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import Response, current_app, request
 from werkzeug.http import http_date, is_resource_modified
@@ -20,18 +21,11 @@ SECURITY_HEADERS = (
     ("Referrer-Policy", "no-referrer"),
 )
 PUBLIC_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed", "text/x-opml")
-# Every request for a cached document sends one of a few header lists: each is built once, keyed by
-# the document's ETag (its bytes) and what else goes in, so a hit costs a dict lookup, not a dozen
-# formattings. Bounded: emptied when full, as the documents it served come and go.
-_HEADER_LISTS: dict[tuple[object, ...], list[tuple[str, str]]] = {}
-_HEADER_LISTS_MAX = 4096
 _MAX_ACCEPT_ENCODING = 256  # a real Accept-Encoding is a few dozen bytes; parsing more is work for nothing
 
 
 def security_headers(headers) -> None:  # type: ignore[no-untyped-def]
     """Headers every answer carries, errors included."""
-    if "Content-Security-Policy" in headers:
-        return  # send() put all three in already: setting them again costs a scan each
     for name, value in SECURITY_HEADERS:
         headers[name] = value
 
@@ -55,22 +49,24 @@ def send(document: Document, modified: int | None, links: str = "") -> Response:
     config = current_app.config
     policy = (config["CACHE_CONTROL"], config["VARY"], links)
     shown = modified if modified is not None and modified <= config["CLOCK"]() else None
+    tag = document.gzip_etag if gzip_ok else document.etag
     request_id = ("X-Request-ID", REQUEST_ID.get() or request_id_from(None))
     if ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ) and _not_modified(document, modified):
-        return Sent(status=304, headers=[*_headers(document, gzip_ok, policy, shown, False), request_id])
+        return Sent(status=304, headers=[*_headers(tag, document.media_type, gzip_ok, policy, shown, False),
+                                         request_id])
     body = document.gzipped if gzip_ok else document.body
-    return Sent(body, status=200, headers=[*_headers(document, gzip_ok, policy, shown, True), request_id])
+    return Sent(body, status=200, headers=[*_headers(tag, document.media_type, gzip_ok, policy, shown, True),
+                                           request_id])
 
 
-def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str, str], shown: int | None,
-             full: bool) -> list[tuple[str, str]]:
-    key = (document.etag, document.media_type, gzip_ok, policy, shown, full)
-    found = _HEADER_LISTS.get(key)
-    if found is not None:
-        return found
+# Every request for a cached document sends one of a few header lists: each is built once, keyed by
+# the ETag sent (the bytes) and what else goes in, so a hit costs a lookup, not a dozen formattings.
+@lru_cache(maxsize=4096)
+def _headers(tag: str, media_type: str, gzip_ok: bool, policy: tuple[str, str, str], shown: int | None,
+             full: bool) -> tuple[tuple[str, str], ...]:
     cache_control, vary, links = policy
     headers = [
-        ("ETag", f'"{document.gzip_etag if gzip_ok else document.etag}"'),
+        ("ETag", f'"{tag}"'),
         ("Cache-Control", cache_control),
         ("Vary", vary),
     ]
@@ -81,14 +77,10 @@ def _headers(document: Document, gzip_ok: bool, policy: tuple[str, str, str], sh
     if full:
         if gzip_ok:
             headers.append(("Content-Encoding", "gzip"))
-        headers.append(("Content-Type", document.media_type))
-        if document.media_type.startswith(PUBLIC_TYPES):
+        headers.append(("Content-Type", media_type))
+        if media_type.startswith(PUBLIC_TYPES):
             headers.append(("Access-Control-Allow-Origin", "*"))  # feeds are public; browser readers may fetch them
-    headers.extend(SECURITY_HEADERS)
-    if len(_HEADER_LISTS) >= _HEADER_LISTS_MAX:
-        _HEADER_LISTS.clear()
-    _HEADER_LISTS[key] = headers
-    return headers
+    return (*headers, *SECURITY_HEADERS)
 
 
 def _accepts_gzip(header: str) -> bool:
