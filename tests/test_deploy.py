@@ -16,7 +16,6 @@ import re
 import shlex
 import subprocess
 import sys
-import tarfile
 import tomllib
 import urllib.error
 import urllib.request
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from checkout import export_head
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -215,11 +215,7 @@ def pip(python: Path, *args: str) -> subprocess.CompletedProcess:
 def bare(tmp_path_factory):
     """(app folder, venv python): HEAD as `git archive` exports it, and requirements.txt alone installed."""
     base = tmp_path_factory.mktemp("bare")
-    archive = base / "head.tar"
-    subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), "HEAD"], check=True)
-    app = base / "app"
-    with tarfile.open(archive) as tar:
-        tar.extractall(app, filter="data")
+    app = export_head(base / "app")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(base / "venv")], check=True)
     python = base / "venv" / "bin" / "python"
     done = pip(python, "install", "--quiet", "-r", str(app / "requirements.txt"))

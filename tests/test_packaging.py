@@ -14,7 +14,6 @@ import os
 import shlex
 import subprocess
 import sys
-import tarfile
 import tomllib
 import urllib.error
 import urllib.request
@@ -23,6 +22,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 import pytest
+from checkout import export_head
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from server import Server
@@ -41,16 +41,6 @@ def git_files(*paths: str) -> list[str]:
     out = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--", *paths],
                          capture_output=True, check=True).stdout.decode()
     return [name for name in out.split("\0") if name]
-
-
-def export_head(dest: Path) -> Path:
-    """The committed tree of HEAD, unpacked into ``dest``."""
-    dest.mkdir(parents=True)
-    archive = dest.with_suffix(".tar")
-    subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(archive), "HEAD"], check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(dest, filter="data")
-    return dest
 
 
 def fresh_venv(path: Path) -> Path:
