@@ -282,6 +282,29 @@ def test_bulk_and_one_by_one_loading_give_the_same_listings(corpus, tmp_path, mo
     assert repository.categories() == reference.categories()
 
 
+def test_only_a_first_load_into_an_empty_index_fills_it_without_fsync(corpus, tmp_path, monkeypatch):
+    import feedsvc.corpus.indexer as module
+
+    fillings = []
+    original = SqliteStore.filling
+    monkeypatch.setattr(SqliteStore, "filling", lambda self: fillings.append(len(self.rows())) or original(self))
+    monkeypatch.setattr(module, "FILLING_FROM", 5)
+    first = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    first.refresh()
+    assert fillings == [0]  # once, into the empty index
+    for n in range(6):  # more than FILLING_FROM new files, but the index is not empty
+        (corpus / f"3{n}_new.txt").write_text(NEW.replace("Bài mới", f"Bài mới {n}"), encoding="utf-8")
+    assert first.refresh().parsed == 6
+    restarted = Repo(corpus, SqliteStore(tmp_path / "index.sqlite3"))
+    assert restarted.refresh().parsed == 0
+    assert fillings == [0]
+    assert restarted.version() == first.version() and len(restarted) == len(first)
+    small = Repo(corpus, SqliteStore(tmp_path / "small.sqlite3"))
+    monkeypatch.setattr(module, "FILLING_FROM", 10**6)
+    small.refresh()
+    assert fillings == [0]  # a first load too small to gain from it
+
+
 def test_an_index_from_another_parser_version_is_rebuilt(corpus, tmp_path, monkeypatch):
     import feedsvc.corpus.sqlite_store as module
 

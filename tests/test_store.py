@@ -65,6 +65,33 @@ def test_put_then_rows_and_articles_give_back_exactly_what_was_put(store):
     assert found["a.txt"].published.utcoffset() == WHEN.utcoffset()
 
 
+def test_what_is_put_while_filling_is_there_after_it_and_in_another_connection(store):
+    with store.filling():
+        store.put([parsed("a.txt", article("a"))])
+        store.put([parsed("b.txt", article("b"))])
+    assert set(store.articles(["a.txt", "b.txt"])) == {"a.txt", "b.txt"}
+    if store.persistent:
+        other = sqlite3.connect(store.path)
+        assert other.execute("SELECT count(*) FROM files").fetchone() == (2,)
+        other.close()
+
+
+def test_filling_skips_fsync_until_its_end_and_ends_checkpointed_even_on_error(path):
+    store = SqliteStore(path)
+    conn = store._connect()
+    assert conn.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL: the running service's
+    with pytest.raises(RuntimeError), store.filling():
+        assert conn.execute("PRAGMA synchronous").fetchone() == (0,)  # OFF: no fsync at each checkpoint
+        store.put([parsed("a.txt", article("a"))])
+        raise RuntimeError("a helper died")
+    assert conn.execute("PRAGMA synchronous").fetchone() == (1,)
+    with store.filling():
+        store.put([parsed("b.txt", article("b"))])
+    # Every frame of the write-ahead log is in the database file: (not busy, frames, checkpointed).
+    busy, frames, done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0 and frames == done
+
+
 def test_put_again_replaces_the_entry_and_an_unpublished_version_drops_the_article(store):
     store.put([parsed("a.txt", article("a"))])
     store.put([parsed("a.txt", article("a", title="Tựa mới"))])

@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from feedsvc.corpus.catalog import Catalog
@@ -25,6 +26,7 @@ __all__ = ["RENDERER", "Changes", "Indexer"]  # RENDERER: the publisher reads it
 
 log = logging.getLogger(__name__)
 
+FILLING_FROM = 1000  # new files into an empty store: a first load, made durable once at its end
 _SCAN_NOTE = "scan"  # the note that carries what the scan skipped, and any problem, to the other workers
 
 
@@ -121,11 +123,12 @@ class Indexer:
         if gone:
             store.delete(gone)
         fresh: list[FileEntry] = []
-        for batch in self.scanner.parse(todo):
-            ids = [item.entry.id for item in batch if item.entry.id]
-            stamped, new_ids = stamp(batch, known, store.seen(ids) if ids else {}, self.clock())
-            store.put(stamped, new_ids)  # batch by batch, while the helpers parse the next ones
-            fresh += [item.entry for item in stamped]
+        with store.filling() if not known and len(todo) >= FILLING_FROM else nullcontext():
+            for batch in self.scanner.parse(todo):
+                ids = [item.entry.id for item in batch if item.entry.id]
+                stamped, new_ids = stamp(batch, known, store.seen(ids) if ids else {}, self.clock())
+                store.put(stamped, new_ids)  # batch by batch, while the helpers parse the next ones
+                fresh += [item.entry for item in stamped]
         if store.persistent:  # for the workers that sync (a note that did not change is not written)
             store.set_note(_SCAN_NOTE, json.dumps({"skips": scan_skips, "problem": catalog.problem}, sort_keys=True))
         catalog.set_scan_skips(scan_skips)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -47,6 +48,9 @@ class Store(Protocol):
 
     def search(self, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
         """File names of the articles with every folded term, newest first, and how many in all."""
+
+    def filling(self) -> AbstractContextManager[None]:
+        """Around the puts of a first load into an empty store: durable at the end, not at each put."""
 
     def seen(self, ids: list[str]) -> dict[str, float]:
         """When each of these ids was first published (ids never seen are missing)."""
@@ -146,6 +150,9 @@ class MemoryStore:
                 self._articles.pop(entry.name, None)
             else:
                 self._articles[entry.name] = record
+
+    def filling(self) -> AbstractContextManager[None]:
+        return nullcontext()  # memory is never durable
 
     def seen(self, ids: list[str]) -> dict[str, float]:
         return {i: self._seen[i] for i in ids if i in self._seen}
