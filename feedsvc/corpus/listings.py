@@ -87,10 +87,12 @@ class Listings:
         for slug in slugs:
             if slug not in self.keys:
                 self.keys[slug] = []
-            spellings = self._spellings.setdefault(slug, Counter())
+            spellings = self._spellings.get(slug)
+            if spellings is None:
+                spellings = self._spellings[slug] = Counter()
             spellings[self._name(slug, entry)] += 1
-            self.names[slug] = _choose(spellings)
-            if sort:
+            if sort:  # else rebuild() chooses the name once a listing (a first load of 100k chose 333k times)
+                self.names[slug] = _choose(spellings)
                 insort(self.keys[slug], key)
             xor, count = self._versions.get(slug, (0, 0))
             self._versions[slug] = (xor ^ entry.fingerprint, count + 1)
@@ -113,10 +115,10 @@ class Listings:
             spellings[spelling] -= 1
             if spellings[spelling] <= 0:
                 del spellings[spelling]
+            if not sort:
+                continue  # rebuild() redoes the listing and its name
             if spellings:
                 self.names[slug] = _choose(spellings)
-            if not sort:
-                continue  # rebuild() redoes the listing
             listing = self.keys[slug]
             del listing[bisect_left(listing, listing_key(entry))]
             if not listing and slug != ALL:
@@ -124,7 +126,7 @@ class Listings:
         return slugs
 
     def rebuild(self, slugs: Iterable[str], entries: Iterable[FileEntry]) -> None:
-        """Sort these listings anew from every published entry: one sort instead of an insort each."""
+        """Sort these listings anew from every published entry, and choose their names: once, not at each change."""
         fresh: dict[str, list[ListingKey]] = {slug: [] for slug in slugs}
         everything = fresh.get(ALL)
         for entry in entries:
@@ -139,6 +141,8 @@ class Listings:
             listing.sort()
             if listing or slug == ALL:
                 self.keys[slug] = listing
+                if spellings := self._spellings.get(slug):
+                    self.names[slug] = _choose(spellings)
             else:
                 self._forget(slug)
 
