@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 from feedsvc.articles import diacritics, parse_article, segment
-from feedsvc.articles.text import fold
+from feedsvc.articles.folding import fold
 from feedsvc.articles.wordlist import GENERAL, NEWS, word_list
 
 LEAD = "(kontumtv.vn) – Sở Văn hóa tổ chức lớp bồi dưỡng kỹ năng phục vụ khách cho các làng du lịch cộng đồng."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from feedsvc.articles.text import match_key
+from feedsvc.articles.folding import match_key
 
 # Credits that come before the names and a colon: "Tin, ảnh: Thanh Tùng", "Bài và ảnh: Hoàng Anh".
 CREDITS: tuple[str, ...] = ("tin", "bài", "bài viết", "ảnh", "video", "clip", "thực hiện", "nhóm phóng viên")

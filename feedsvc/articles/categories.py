@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from feedsvc.articles.text import match_key
+from feedsvc.articles.folding import match_key
 
 # "Kinh tế - Giá cà phê tăng": a separator the header put between section and title.
 _LEADING_SEPARATOR = re.compile(r"^[-–—:|]\s+")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from feedsvc.articles.folding import fold_word as fold
 from feedsvc.articles.lexicon import LEXICON
 from feedsvc.articles.segment import LOW, SURE, UNKNOWN, pieces, spell
-from feedsvc.articles.text import fold_word as fold
 from feedsvc.articles.usage import WORD, Usage
 from feedsvc.articles.wordlist import word_list
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from feedsvc.articles.text import fold, fold_word, match_key
+from feedsvc.articles.folding import fold, fold_word, match_key
 
 # A line that is exactly one of these (case, tone placement and edge punctuation
 # aside: "TIN LIÊN QUAN:", "« Bài trước", "Bình luận (0)") starts the page furniture

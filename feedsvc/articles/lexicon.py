@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from feedsvc.articles.text import fold_word
+from feedsvc.articles.folding import fold_word
 from feedsvc.articles.usage import Usage
 
 

@@ -7,7 +7,7 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
-from feedsvc.articles import byline, datelines, dates, furniture, text, titles
+from feedsvc.articles import byline, datelines, dates, folding, furniture, text, titles
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.articles.messages import say
 from feedsvc.articles.model import Article, ArticleParseError
@@ -101,7 +101,7 @@ class _Reader:
             id=self.id,
             title=unicodedata.normalize("NFC", clip(title, MAX_TITLE)),
             category=category,
-            category_slug=text.slugify(category) if category else None,
+            category_slug=folding.slugify(category) if category else None,
             authors=tuple(authors),
             body=tuple(body),
             summary=clip(body[0], MAX_SUMMARY) if body else "",

@@ -7,8 +7,8 @@ import re
 from operator import itemgetter, ne
 from typing import NamedTuple
 
+from feedsvc.articles.folding import fold_word as fold
 from feedsvc.articles.lexicon import LEXICON, SYLLABLES
-from feedsvc.articles.text import fold_word as fold
 from feedsvc.articles.usage import Usage, case_of
 from feedsvc.articles.wordlist import WordList
 

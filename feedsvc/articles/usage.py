@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from itertools import compress, count
 from operator import itemgetter
 
-from feedsvc.articles import text
+from feedsvc.articles import folding
 
 WORD = re.compile(r"[^\W_]+", re.U)
 _SENTENCE_END = (".", "!", "?", ":", ";", "–", "-", "(", "“", '"')
@@ -38,7 +38,7 @@ class Usage:
         for line in lines:
             # Folded one character for one, so a match in the folded text is also
             # the span of the word as written.
-            for match in WORD.finditer(text.fold_chars(line)):
+            for match in WORD.finditer(folding.fold_chars(line)):
                 usage._record(match.group(), line[match.start() : match.end()], sentence_start=False)
             usage.keys.append("")  # runs never cross a line
         return usage
@@ -139,7 +139,7 @@ def _piece_key(piece: str) -> str:
 def _words_of(piece: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """The folded words of a piece and where each starts in it."""
     # Folded one character for one: a word's folded offsets are its offsets as written.
-    matches = list(WORD.finditer(text.fold_chars(piece)))
+    matches = list(WORD.finditer(folding.fold_chars(piece)))
     return tuple(m.group() for m in matches), tuple(m.start() for m in matches)
 
 

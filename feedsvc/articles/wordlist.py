@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
-from feedsvc.articles import text
+from feedsvc.articles import folding
 
 # words.txt: pyvi's dictionary (MIT; source and licence in its header). news_words.txt: words and
 # set phrases of news writing, written for feedsvc; where both spell a key, news_words.txt wins.
@@ -25,7 +25,7 @@ class WordList:
         self._retoned: dict[str, tuple[str, ...]] = {}  # spellings() of the keys asked for so far
         for raw, news_words in ((news, True), (general, False)):
             # Folded whole, one character for one: line i of the folded text is the key of line i.
-            for spelling, key in zip(raw.splitlines(), text.fold_chars(raw).splitlines()):
+            for spelling, key in zip(raw.splitlines(), folding.fold_chars(raw).splitlines()):
                 if spelling and spelling[0] != "#":
                     self._add(spelling.strip(), key.strip(), news=news_words)
         self.longest = max((key.count(" ") + 1 for key in self._spellings), default=1)
@@ -52,7 +52,7 @@ class WordList:
         if done is None:
             found = self._spellings.get(key, ())
             found = (found,) if isinstance(found, str) else found
-            done = self._retoned[key] = tuple(dict.fromkeys(" ".join(map(text.retone, s.split())) for s in found))
+            done = self._retoned[key] = tuple(dict.fromkeys(" ".join(map(folding.retone, s.split())) for s in found))
         return done
 
     def __contains__(self, key: str) -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-from feedsvc.articles.text import slugify
+from feedsvc.articles.folding import slugify
 from feedsvc.corpus.entry import FileEntry
 
 ALL = ""  # the key of the whole-site listing

@@ -5,7 +5,7 @@ Every published article's title, authors and body are indexed in a contentless F
 all an AND of words needs. FTS5's own unicode61 tokenizer lower-cases and, with
 ``remove_diacritics 2``, strips every mark of a Latin letter ('Đẩy' -> 'đay'), in C as it
 indexes; only đ, which has no decomposition, and its look-alike ð are spelled d first
-(:func:`feedsvc.articles.text.spell_d`). A query is folded by :func:`feedsvc.articles.text.fold`
+(:func:`feedsvc.articles.folding.spell_d`). A query is folded by :func:`feedsvc.articles.folding.fold`
 to the same words (on every article of the samples and the benchmark corpus, both give the same
 words for the same articles). Its rowid is the
 article's date (in 1/1024 s, plus a tie-breaker), so ``ORDER BY rowid DESC`` gives the newest
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from feedsvc.articles import Article
-from feedsvc.articles.text import fold, spell_d
+from feedsvc.articles.folding import fold, spell_d
 from feedsvc.corpus.sqlite_batches import select_in
 
 MAX_QUERY = 200  # characters: a longer query is refused

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from feedsvc.articles import Article
 from feedsvc.articles.dates import VN_TZ
-from feedsvc.articles.text import fold
+from feedsvc.articles.folding import fold
 from feedsvc.corpus.catalog import Catalog
 from feedsvc.corpus.indexer import RENDERER, Changes
 from feedsvc.corpus.listings import ALL, is_author
