@@ -44,7 +44,11 @@ class Changes:
 
 
 class Indexer:
-    """The one writer of a catalog: :meth:`refresh` scans the source, :meth:`sync` follows the shared index."""
+    """The one writer of a catalog: :meth:`refresh` scans the source, :meth:`sync` follows the shared index.
+
+    One class at about 160 lines: both share the writer's state (whether the index was read, the
+    change-log cursor, a store that failed and was replaced), which must move together.
+    """
 
     def __init__(self, catalog: Catalog, coordinator: Coordinator | None = None, *, workers: int | None = None,
                  clock: Callable[[], float] = time.time, renderer: str = ""):
