@@ -110,6 +110,16 @@ def test_conditional_get(shared_client):
         assert response.headers["Cache-Control"] == ("public, max-age=300, stale-while-revalidate=60,"
                                                      " stale-if-error=86400")
         assert response.headers["Vary"] == "Accept-Encoding"
+        # RFC 9110 §15.4.5: no representation metadata on a 304 that has an ETag, and no body length.
+        names = [name.lower() for name, _ in response.headers]
+        assert {"content-type", "content-length", "content-encoding", "last-modified"}.isdisjoint(names), names
+        assert len(names) == len(set(names)), names  # each once
+    zipped = shared_client.get("/feeds/all.rss", headers={"Accept-Encoding": "gzip"})
+    for full in (first, zipped):
+        names = [name.lower() for name, _ in full.headers]
+        assert len(names) == len(set(names)), names  # each once
+        assert int(full.headers["Content-Length"]) == len(full.data)
+        assert full.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
     older = format_datetime(parsedate_to_datetime(modified) - timedelta(seconds=1), usegmt=True)
     assert shared_client.get("/feeds/all.rss", headers={"If-Modified-Since": older}).status_code == 200
     # If-None-Match decides when both are sent (RFC 9110 §13.2.2)
