@@ -84,10 +84,9 @@ def _headers(tag: str, media_type: str, gzip_ok: bool, policy: tuple[str, str, s
     ]
     if links:
         headers.append(("Link", links))
-    if shown is not None and full:
-        # Not on a 304: it carries an ETag, and RFC 9110 §15.4.5 asks for no other metadata then.
-        headers.append(("Last-Modified", http_date(shown)))
-    if full:
+    if full:  # a 304 carries the ETag, and RFC 9110 §15.4.5 asks for no other metadata then
+        if shown is not None:
+            headers.append(("Last-Modified", http_date(shown)))
         if gzip_ok:
             headers.append(("Content-Encoding", "gzip"))
         headers.append(("Content-Type", media_type))
