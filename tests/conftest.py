@@ -44,10 +44,11 @@ def folder(tmp_path) -> Path:
     return folder
 
 
-def copy_samples(folder: Path) -> Path:
-    """The seeds and the dev corpus (18 articles), copied into a new folder."""
-    folder.mkdir()
-    for source in list(SEEDS.glob("*.txt")) + list(DEV.glob("*.txt")):
+def copy_corpus(folder: Path) -> Path:
+    """The seeds and the dev corpus (18 articles) in a fresh folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in sorted(SEEDS.glob("*.txt")) + sorted(DEV.glob("*.txt")):
         shutil.copy(source, folder / source.name)
     return folder
 
@@ -55,7 +56,7 @@ def copy_samples(folder: Path) -> Path:
 @pytest.fixture
 def corpus(tmp_path) -> Path:
     """A writable copy of the seeds and the dev corpus."""
-    return copy_samples(tmp_path / "corpus")
+    return copy_corpus(tmp_path / "corpus")
 
 
 class Clock:
@@ -116,7 +117,7 @@ def shared_app(tmp_path_factory):
     and read the catalog, never write into its corpus, tick its clock, change its config or state, or
     depend on it being fresh (see ``app``). Checked at the end of the session: still as built."""
     folder = tmp_path_factory.mktemp("shared")
-    corpus = copy_samples(folder / "corpus")
+    corpus = copy_corpus(folder / "corpus")
     clock = Clock()
     app = make_app(corpus, folder / "index.sqlite3", clock)
     catalog = app.extensions["feedsvc"].catalog

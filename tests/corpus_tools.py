@@ -7,29 +7,17 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
+from conftest import copy_corpus
 from loadgen import LoadProcess
 from raw_http import feed_entries, get
 from server import Server
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-DEV = Path(__file__).resolve().parent / "data" / "dev"
 CATEGORIES = ("Kinh tế", "Y tế", "Giáo dục", "Thể thao", "Du lịch", "Văn hóa - Xã hội", "Pháp luật")
-
-
-def copy_corpus(folder: Path) -> Path:
-    """The seeds and the dev corpus (18 articles) in a fresh folder."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    for source in sorted(SEEDS.glob("*.txt")) + sorted(DEV.glob("*.txt")):
-        shutil.copy(source, folder / source.name)
-    return folder
 
 
 def article_text(title: str, *, category: str = "Kinh tế", date: str = "2024-03-03", sentences: int = 2,

@@ -27,7 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from corpus_tools import article_text, copy_corpus, expected_articles, wait_converged
+from conftest import copy_corpus
+from corpus_tools import article_text, expected_articles, wait_converged
 from loadgen import LoadProcess
 from raw_http import body_problem, get, report
 from server import Server

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from corpus_tools import copy_corpus
+from conftest import copy_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree

@@ -20,7 +20,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from corpus_tools import ROOT, article_text, copy_corpus, expected_articles
+from conftest import ROOT, copy_corpus
+from corpus_tools import article_text, expected_articles
 from lxml import etree
 from lxml import html as lxml_html
 from raw_http import body_problem, get, report

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 import pytest
-from corpus_tools import copy_corpus
+from conftest import copy_corpus
 from raw_http import body_problem, get, raw_http, report
 from server import Server
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from corpus_tools import copy_corpus
+from conftest import copy_corpus
 from raw_http import get
 from server import Server
 

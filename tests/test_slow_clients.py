@@ -381,7 +381,7 @@ def served(tmp_path_factory):
     from server import Server
 
     folder = tmp_path_factory.mktemp("slow-clients")
-    from corpus_tools import copy_corpus
+    from conftest import copy_corpus
 
     corpus = add_long_articles(copy_corpus(folder / "corpus"))
     server = Server(folder / "logs", {"FEEDSVC_CORPUS_DIR": str(corpus),
