@@ -91,6 +91,9 @@ class Catalog(Bodies):
         self.skipped: dict[str, str] = {}  # every file not published, and why
         self.problem: str | None = None  # why the source cannot be read at all (the listings stay as they were)
         self.ready = threading.Event()  # set once the first load is in memory
+        # Moves (under the lock) whenever what the catalog shows may have changed: entries, skips,
+        # clocks. Whoever keeps something derived from it compares one number to know it is current.
+        self.edition = 0
         self._lock = threading.RLock()
 
     @property
@@ -215,14 +218,21 @@ class Catalog(Bodies):
         with self._lock:
             touched = self.ledger.apply(fresh, gone)
             self.skipped = self.ledger.skipped(self.scan_skips)
+            if fresh or gone:
+                self.edition += 1
         return touched
 
     def set_scan_skips(self, skips: dict[str, str]) -> None:
         with self._lock:
+            if skips != self.scan_skips:
+                self.edition += 1
             self.scan_skips = skips
             self.skipped = self.ledger.skipped(skips)
 
     def set_clocks(self, clocks: Clocks) -> None:
         """Take the clocks another process wrote (or this one computed)."""
         with self._lock:
-            self.clocks = {**self.clocks, **clocks}
+            merged = {**self.clocks, **clocks}
+            if merged != self.clocks:
+                self.clocks = merged
+                self.edition += 1

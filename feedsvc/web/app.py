@@ -30,6 +30,7 @@ from feedsvc.publishing.publisher import SEARCHES, Publisher
 from feedsvc.publishing.site import Site
 from feedsvc.publishing.websub import WebSubPinger
 from feedsvc.web.logs import logging_config
+from feedsvc.web.repeats import Repeats
 
 WARM_START_WAIT = 5.0  # seconds a worker booting on a warm parse index waits for its first refresh
 # Search results get an eighth of the cache to themselves: a stream of one-off queries (a crawler,
@@ -94,6 +95,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     _configure_logging(app.config["LOG_FORMAT"])
     _derive_config(app)
+    # Innermost, so it sees the scheme and Host as ProxyFix and TransportScheme leave them.
+    repeats = Repeats(app.wsgi_app)
+    app.wsgi_app = repeats  # type: ignore[method-assign]
+    app.extensions["feedsvc.repeats"] = repeats
     hops = int(app.config["PROXY_HOPS"])
     if hops:
         # Trust X-Forwarded-For/-Proto/-Host/-Port from exactly this many proxies (a PaaS router is
@@ -118,6 +123,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         from feedsvc.web import metrics
 
         metrics.enable(app)
+        repeats.count = metrics.repeated
     return app
 
 

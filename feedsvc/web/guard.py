@@ -10,6 +10,7 @@ from werkzeug.routing import RequestRedirect
 from feedsvc.web.errors import NotReady, plain
 from feedsvc.web.hosts import BadHost, check_host, request_base_url
 from feedsvc.web.logs import REQUEST_ID, request_id_from
+from feedsvc.web.repeats import EDITION_KEY
 from feedsvc.web.responses import Sent, security_headers
 
 bp = Blueprint("guard", __name__)
@@ -74,8 +75,11 @@ def guard() -> Response | None:
             environ[BASE_URL_KEY] = _base_url()
         except BadHost as exc:
             return plain(400, str(exc))
-    if not open_endpoint and not service().catalog.ready.is_set():
-        raise NotReady("the article index is still loading; try again shortly")
+    if not open_endpoint:
+        catalog = service().catalog
+        if not catalog.ready.is_set():
+            raise NotReady("the article index is still loading; try again shortly")
+        environ[EDITION_KEY] = catalog.edition  # before the view reads the catalog (see repeats)
     return None
 
 

@@ -77,13 +77,8 @@ _last_cache: dict[int, tuple[int, int]] = {}
 
 
 def _count(response: Response) -> Response:
-    endpoint = request.endpoint or "none"
-    route = _ROUTES.get(endpoint, "page" if endpoint.startswith("pages.") else "other")
-    fmt = (request.view_args or {}).get("fmt") or ("html" if route == "page" else "-")
-    status = response.status_code
-    REQUESTS.labels(route, fmt, str(status) if status in (200, 304) else f"{status // 100}xx").inc()
-    if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
-        CONDITIONAL.labels("304" if status == 304 else str(status)).inc()
+    conditional = "If-None-Match" in request.headers or "If-Modified-Since" in request.headers
+    _request(request.endpoint or "", (request.view_args or {}).get("fmt") or "", response.status_code, conditional)
     runtime = current_app.extensions["feedsvc"]
     cache = runtime.get().cache
     hits, builds = _last_cache.get(id(cache), (0, 0))
@@ -94,6 +89,21 @@ def _count(response: Response) -> Response:
     _last_cache[id(cache)] = (cache.hits, cache.builds)
     CACHE_BYTES.set(cache.bytes)
     return response
+
+
+def repeated(endpoint: str, fmt: str, status: int, conditional: bool) -> None:
+    """Count a request answered by web.repeats (a cached document's, so a cache hit)."""
+    _request(endpoint, fmt, status, conditional)
+    CACHE.labels("hit").inc()
+
+
+def _request(endpoint: str, fmt: str, status: int, conditional: bool) -> None:
+    endpoint = endpoint or "none"
+    route = _ROUTES.get(endpoint, "page" if endpoint.startswith("pages.") else "other")
+    REQUESTS.labels(route, fmt or ("html" if route == "page" else "-"),
+                    str(status) if status in (200, 304) else f"{status // 100}xx").inc()
+    if conditional:
+        CONDITIONAL.labels("304" if status == 304 else str(status)).inc()
 
 
 @bp.get("/metrics")

@@ -64,11 +64,19 @@ def send(document: Document, modified: int | None, links: str = "") -> Response:
     tag = document.gzip_etag if gzip_ok else document.etag
     request_id = ("X-Request-ID", REQUEST_ID.get() or request_id_from(None))
     if ("HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ) and _not_modified(document, modified):
-        return Sent(status=304, headers=[*_headers(tag, document.media_type, gzip_ok, policy, shown, False),
-                                         request_id])
-    body = document.gzipped if gzip_ok else document.body
-    return Sent(body, status=200, headers=[*_headers(tag, document.media_type, gzip_ok, policy, shown, True),
-                                           request_id])
+        response = Sent(status=304, headers=[*_headers(tag, document.media_type, gzip_ok, policy, shown, False),
+                                             request_id])
+    else:
+        body = document.gzipped if gzip_ok else document.body
+        response = Sent(body, status=200, headers=[*_headers(tag, document.media_type, gzip_ok, policy, shown, True),
+                                                   request_id])
+    if shown == modified:  # not while a Last-Modified waits for its second to pass
+        current_app.extensions["feedsvc.repeats"].remember(
+            environ, current_app.extensions["feedsvc"].get().catalog, document, gzip=gzip_ok,
+            last_modified=http_date(modified) if modified is not None else None,
+            labels=(request.endpoint or "", (request.view_args or {}).get("fmt") or ""),
+            status=response.status_code, line=response.status, headers=response.headers.to_wsgi_list())
+    return response
 
 
 # Every request for a cached document sends one of a few header lists: each is built once, keyed by

@@ -1,0 +1,143 @@
+"""A repeated request is answered before Flask (web.repeats): the same answer, never a stale one."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+from prometheus_client import REGISTRY
+
+from feedsvc.corpus.listings import ALL
+from feedsvc.web import repeats as repeats_module
+from feedsvc.web.app import create_app
+
+NEW_ARTICLE = (" date 2024-03-03 Kinh tế Bài mới về cà phê\n\n(kontumtv.vn) – Sáng 3/3, giá cà phê tăng.\n\n"
+               "Minh Châu\n")
+SHAPES = [
+    ("/feeds/all.rss", {}),
+    ("/feeds/all.rss", {"Accept-Encoding": "gzip, deflate, br"}),
+    ("/feeds/kinh-te.atom", {"Accept-Encoding": "gzip"}),
+    ("/feeds/all.json", {}),
+    ("/feeds/all.rss?limit=5&page=2", {}),
+    ("/feeds.opml", {}),
+    ("/search.rss?q=kon+tum", {}),
+    ("/", {}),
+    ("/categories/kinh-te", {"Accept-Encoding": "gzip"}),
+]
+
+
+def _repeats(app) -> repeats_module.Repeats:
+    return app.extensions["feedsvc.repeats"]
+
+
+def _same(first, second) -> None:
+    def headers(response):
+        return [(name, value) for name, value in response.headers if name != "X-Request-ID"]
+
+    assert (second.status, headers(second), second.data) == (first.status, headers(first), first.data)
+
+
+@pytest.mark.parametrize(("path", "headers"), SHAPES)
+def test_a_repeat_gets_flasks_answer_byte_for_byte(client, path, headers):
+    repeats = _repeats(client.application)
+    first = client.get(path, headers=headers)
+    assert first.status_code == 200, first.data[:200]
+    before = repeats.answered
+    second = client.get(path, headers=headers)
+    assert repeats.answered == before + 1, "the repeat should not have reached Flask"
+    _same(first, second)
+    tag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    # The 304s: Flask's first, then the same from the repeats, for either validator.
+    for validator in ({"If-None-Match": tag}, {"If-Modified-Since": modified}):
+        flask_304 = client.get(path, headers={**headers, **validator})
+        assert flask_304.status_code == 304
+        repeat_304 = client.get(path, headers={**headers, **validator})
+        _same(flask_304, repeat_304)
+    assert repeats.answered >= before + 3
+
+
+def test_what_it_cannot_decide_exactly_goes_to_flask(client):
+    repeats = _repeats(client.application)
+    first = client.get("/feeds/all.rss")
+    client.get("/feeds/all.rss", headers={"If-None-Match": first.headers["ETag"]})
+    answered = repeats.answered
+    tag = first.headers["ETag"]
+    for headers in ({"If-None-Match": f'"other", {tag}'}, {"If-None-Match": "*"}, {"If-None-Match": f"W/{tag}"},
+                    {"If-Modified-Since": "Sat, 01 Jan 2000 00:00:00 GMT"}):
+        assert client.get("/feeds/all.rss", headers=headers).status_code in (200, 304)
+    assert client.head("/feeds/all.rss").status_code == 200
+    assert client.get("/feeds/all.rss", headers={"Accept-Encoding": "gzip"}).status_code == 200  # another shape
+    assert repeats.answered == answered
+
+
+def test_a_change_is_served_at_once_never_a_remembered_answer(app, client, corpus, clock):
+    old = client.get("/feeds/kinh-te.rss")
+    assert client.get("/feeds/kinh-te.rss").data == old.data  # remembered
+    # The old document stays alive (as it would while another thread still sends it): only the
+    # catalog's edition can tell that it is stale.
+    held = app.extensions["feedsvc"].publisher.feed("http://localhost", "kinh-te", "rss")
+    assert held.body == old.data
+    (corpus / "990_repeat.txt").write_text(NEW_ARTICLE, encoding="utf-8")
+    app.extensions["feedsvc"].reloader.load()
+    # The listing's new clock is this second: until it has passed, no Last-Modified, and nothing kept.
+    fresh = client.get("/feeds/kinh-te.rss")
+    assert "Bài mới về cà phê" in fresh.data.decode() and fresh.headers["ETag"] != old.headers["ETag"]
+    assert client.get("/feeds/kinh-te.rss", headers={"If-None-Match": old.headers["ETag"]}).status_code == 200
+    assert "Last-Modified" not in fresh.headers
+    clock.tick(2)
+    dated = client.get("/feeds/kinh-te.rss")
+    assert dated.headers["ETag"] == fresh.headers["ETag"] and "Last-Modified" in dated.headers
+    answered = _repeats(app).answered
+    _same(dated, client.get("/feeds/kinh-te.rss"))
+    assert _repeats(app).answered == answered + 1
+    # Removed: gone from the next answer.
+    (corpus / "990_repeat.txt").unlink()
+    app.extensions["feedsvc"].reloader.load()
+    assert "Bài mới về cà phê" not in client.get("/feeds/kinh-te.rss").data.decode()
+
+
+def test_a_repeat_carries_its_own_request_id(client):
+    client.get("/feeds/all.atom")
+    given = client.get("/feeds/all.atom", headers={"X-Request-ID": "router-abc-123"})
+    assert given.headers["X-Request-ID"] == "router-abc-123"
+    made = {client.get("/feeds/all.atom").headers["X-Request-ID"] for _ in range(3)}
+    assert len(made) == 3 and all(len(value) == 32 for value in made)
+
+
+def test_a_document_no_longer_held_is_not_served_from_memory(client):
+    repeats = _repeats(client.application)
+    cache = client.application.extensions["feedsvc"].cache
+    first = client.get("/feeds/all.json")
+    cache.invalidate({ALL})  # evicted (as the LRU would), and nothing else holds it
+    gc.collect()
+    answered = repeats.answered
+    _same(first, client.get("/feeds/all.json"))  # built again by Flask: the same bytes
+    assert repeats.answered == answered
+
+
+def test_the_memory_is_bounded(client, monkeypatch):
+    monkeypatch.setattr(repeats_module, "KEPT", 4)
+    repeats = _repeats(client.application)
+    for limit in range(1, 11):
+        client.get(f"/feeds/all.rss?limit={limit}")
+    assert 0 < len(repeats._known) <= 4
+
+
+def test_requests_answered_early_are_counted(corpus, tmp_path, clock):
+    app = create_app({"TESTING": True, "CORPUS_DIR": str(corpus), "INDEX_PATH": str(tmp_path / "index.sqlite3"),
+                      "RELOAD_INTERVAL": 0, "BACKGROUND_LOAD": False, "CLOCK": clock, "METRICS_TOKEN": "t"})
+    clock.tick(2)
+    client, repeats = app.test_client(), _repeats(app)
+
+    def counted() -> tuple[float, ...]:  # the counters are the process's: compare before and after
+        return tuple(REGISTRY.get_sample_value(name, labels) or 0.0 for name, labels in (
+            ("feedsvc_requests_total", {"route": "feed", "format": "json", "status": "304"}),
+            ("feedsvc_cache_lookups_total", {"result": "hit"}),
+            ("feedsvc_conditional_requests_total", {"answer": "304"})))
+
+    etag = client.get("/feeds/all.json").headers["ETag"]
+    before = counted()
+    for _ in range(3):
+        assert client.get("/feeds/all.json", headers={"If-None-Match": etag}).status_code == 304
+    assert repeats.answered == 2  # the first 304 was Flask's
+    assert [after - was for after, was in zip(counted(), before, strict=True)] == [3, 3, 3]
