@@ -8,6 +8,7 @@ import sys
 import unicodedata
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 import feedparser
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from feedsvc.articles.model import Article
 from feedsvc.publishing.formats import FORMATS
-from feedsvc.publishing.formats.page import FeedPage, content_html
+from feedsvc.publishing.formats.page import FeedPage, content_html, rfc822
 
 RENDERERS = {name: form.render for name, form in FORMATS.items()}
 MEDIA_TYPES = {name: form.media_type for name, form in FORMATS.items()}
@@ -432,3 +433,16 @@ def test_format_modules_import_no_web_code(fmt):
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
     assert not imported & {"flask", "werkzeug", "os"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(timezones=st.builds(timezone, st.integers(-1439, 1439).map(lambda m: timedelta(minutes=m)))))
+def test_rss_dates_are_what_the_standard_library_writes(moment):
+    assert rfc822(moment) == format_datetime(moment)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab <>&\"'\nđẩ", max_size=12), max_size=5))
+def test_content_is_each_paragraph_escaped_in_its_own_p(paragraphs):
+    article = replace(ARTICLES[0], body=tuple(paragraphs))
+    assert content_html(article) == "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
