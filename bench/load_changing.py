@@ -18,7 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.append(str(Path(__file__).resolve().parent.parent / "tests"))  # appended: shadows nothing
+# First on the path: bench/ has a server.py of its own, and this script needs the tests' one.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from corpus_tools import failures, run_changing_load
 

@@ -7,7 +7,12 @@ run, standalone and with a table: ``python bench/load_changing.py``.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
+from conftest import ROOT
 from corpus_tools import failures, run_changing_load
 from raw_http import report
 
@@ -38,3 +43,13 @@ def test_load_with_a_changing_corpus(tmp_path):
     assert figures["requests"] >= 1000 and figures["bodies_validated"] >= 50 and figures["distinct_etags"] >= 50
     for action in ("add", "edit", "rename", "delete", "partial_writes"):
         assert figures["writer"].get(action, 0) >= 1, (action, figures["writer"])
+
+
+def test_the_documented_command_runs_the_same_check():
+    # bench/README.md's `python bench/load_changing.py`, shortened: bench/ has a server.py of its own,
+    # and the script must still run the tests' Server.
+    done = subprocess.run([sys.executable, "bench/load_changing.py", "--duration", "3", "--connections", "2"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert figures["requests"] > 0 and figures["5xx"] == 0 and failures(figures) == []
