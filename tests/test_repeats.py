@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import random
 
 import pytest
 from prometheus_client import REGISTRY
+from werkzeug.test import Client
 
 from feedsvc.corpus.listings import ALL
 from feedsvc.web import repeats as repeats_module
@@ -141,3 +143,43 @@ def test_requests_answered_early_are_counted(corpus, tmp_path, clock):
         assert client.get("/feeds/all.json", headers={"If-None-Match": etag}).status_code == 304
     assert repeats.answered == 2  # the first 304 was Flask's
     assert [after - was for after, was in zip(counted(), before, strict=True)] == [3, 3, 3]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_answer_is_what_flask_gives_at_that_moment(app, client, corpus, clock, seed):
+    """A random walk of polls (both codings, remembered validators, old ones) and changes (articles
+    added, edited, removed; time passing): each answer, repeated or not, is Flask's own at that moment."""
+    rng = random.Random(seed)
+    flask = Client(_repeats(app).wsgi_app)  # Flask's app itself, past the repeats
+    service = app.extensions["feedsvc"]
+    paths = ["/feeds/all.rss", "/feeds/all.atom", "/feeds/kinh-te.json", "/feeds/all.rss?limit=3", "/",
+             "/categories/kinh-te", "/feeds.opml", "/search.json?q=kon+tum"]
+    validators: list[dict[str, str]] = [{}]  # a reader's If-None-Match / If-Modified-Since
+    added: list[str] = []
+    for step in range(160):
+        roll = rng.random()
+        if roll < 0.06:
+            name = f"95{step:03d}_walk.txt"
+            (corpus / name).write_text(NEW_ARTICLE.replace("cà phê", f"cà phê {step}"), encoding="utf-8")
+            added.append(name)
+            service.reloader.load()
+        elif roll < 0.09 and added:
+            (corpus / rng.choice(added)).write_text(NEW_ARTICLE.replace("tăng", f"giảm {step}"), encoding="utf-8")
+            service.reloader.load()
+        elif roll < 0.11 and added:
+            (corpus / added.pop(rng.randrange(len(added)))).unlink()
+            service.reloader.load()
+        elif roll < 0.45:  # the clock: a change's Last-Modified is the second after it
+            clock.tick(rng.choice([0.3, 1, 2]))
+        path = rng.choice(paths)
+        # No validator, or one of the last few seen (current or just outdated), or any older one.
+        held = rng.choice([[{}], validators[-6:], validators])
+        headers = {**rng.choice([{}, {"Accept-Encoding": "gzip"}]), **rng.choice(held)}
+        for _ in range(rng.choice([1, 2, 3])):
+            answer = client.get(path, headers=headers)
+            _same(flask.get(path, headers=headers), answer)
+        if answer.status_code == 200:
+            validators.append({"If-None-Match": answer.headers["ETag"]})
+            if "Last-Modified" in answer.headers:
+                validators.append({"If-Modified-Since": answer.headers["Last-Modified"]})
+    assert _repeats(app).answered > 40  # the walk did go through the repeats
