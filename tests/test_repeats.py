@@ -183,3 +183,16 @@ def test_every_answer_is_what_flask_gives_at_that_moment(app, client, corpus, cl
             if "Last-Modified" in answer.headers:
                 validators.append({"If-Modified-Since": answer.headers["Last-Modified"]})
     assert _repeats(app).answered > 40  # the walk did go through the repeats
+
+
+def test_behind_a_proxy_each_forwarded_host_gets_its_own_links(corpus, clock):
+    # ProxyFix runs before the repeats: the Host and scheme they key on are the forwarded ones.
+    app = create_app({"CORPUS_DIR": str(corpus), "INDEX_PATH": "memory", "BACKGROUND_LOAD": False,
+                      "RELOAD_INTERVAL": 0, "PROXY_HOPS": 1, "CLOCK": clock})
+    clock.tick(2)
+    client = app.test_client()
+    for host, proto in (("a.example", "https"), ("a.example", "https"), ("b.example", "https"), ("a.example", "http"),
+                        ("b.example", "https")):
+        raw = client.get("/feeds/all.atom", headers={"X-Forwarded-Host": host, "X-Forwarded-Proto": proto}).data
+        assert f'href="{proto}://{host}/feeds/all.atom" rel="self"'.encode() in raw
+    assert _repeats(app).answered == 2
