@@ -435,13 +435,13 @@ def test_format_modules_import_no_web_code(fmt):
     assert not imported & {"flask", "werkzeug", "os"}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.datetimes(timezones=st.builds(timezone, st.integers(-1439, 1439).map(lambda m: timedelta(minutes=m)))))
 def test_rss_dates_are_what_the_standard_library_writes(moment):
     assert rfc822(moment) == format_datetime(moment)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.text(alphabet="ab <>&\"'\nđẩ", max_size=12), max_size=5))
 def test_content_is_each_paragraph_escaped_in_its_own_p(paragraphs):
     article = replace(ARTICLES[0], body=tuple(paragraphs))

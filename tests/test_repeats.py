@@ -40,22 +40,18 @@ def _same(first, second) -> None:
 
 
 @pytest.mark.parametrize(("path", "headers"), SHAPES)
-def test_a_repeat_gets_flasks_answer_byte_for_byte(client, path, headers):
-    repeats = _repeats(client.application)
-    first = client.get(path, headers=headers)
+def test_a_repeat_gets_flasks_answer_byte_for_byte(shared_client, path, headers):
+    repeats = _repeats(shared_client.application)
+    flask = Client(repeats.wsgi_app)  # Flask's app itself, past the repeats
+    first = flask.get(path, headers=headers)
     assert first.status_code == 200, first.data[:200]
-    before = repeats.answered
-    second = client.get(path, headers=headers)
-    assert repeats.answered == before + 1, "the repeat should not have reached Flask"
-    _same(first, second)
     tag, modified = first.headers["ETag"], first.headers["Last-Modified"]
-    # The 304s: Flask's first, then the same from the repeats, for either validator.
-    for validator in ({"If-None-Match": tag}, {"If-Modified-Since": modified}):
-        flask_304 = client.get(path, headers={**headers, **validator})
-        assert flask_304.status_code == 304
-        repeat_304 = client.get(path, headers={**headers, **validator})
-        _same(flask_304, repeat_304)
-    assert repeats.answered >= before + 3
+    for validator in ({}, {"If-None-Match": tag}, {"If-Modified-Since": modified}):
+        wanted = flask.get(path, headers={**headers, **validator})  # and kept for its repeats
+        assert wanted.status_code == (304 if validator else 200)
+        before = repeats.answered
+        _same(wanted, shared_client.get(path, headers={**headers, **validator}))
+        assert repeats.answered == before + 1, "the repeat should not have reached Flask"
 
 
 def test_what_it_cannot_decide_exactly_goes_to_flask(client):
@@ -145,7 +141,7 @@ def test_requests_answered_early_are_counted(corpus, tmp_path, clock):
     assert [after - was for after, was in zip(counted(), before, strict=True)] == [3, 3, 3]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_every_answer_is_what_flask_gives_at_that_moment(app, client, corpus, clock, seed):
     """A random walk of polls (both codings, remembered validators, old ones) and changes (articles
     added, edited, removed; time passing): each answer, repeated or not, is Flask's own at that moment."""
@@ -156,7 +152,7 @@ def test_every_answer_is_what_flask_gives_at_that_moment(app, client, corpus, cl
              "/categories/kinh-te", "/feeds.opml", "/search.json?q=kon+tum"]
     validators: list[dict[str, str]] = [{}]  # a reader's If-None-Match / If-Modified-Since
     added: list[str] = []
-    for step in range(160):
+    for step in range(120):
         roll = rng.random()
         if roll < 0.06:
             name = f"95{step:03d}_walk.txt"
@@ -182,7 +178,7 @@ def test_every_answer_is_what_flask_gives_at_that_moment(app, client, corpus, cl
             validators.append({"If-None-Match": answer.headers["ETag"]})
             if "Last-Modified" in answer.headers:
                 validators.append({"If-Modified-Since": answer.headers["Last-Modified"]})
-    assert _repeats(app).answered > 40  # the walk did go through the repeats
+    assert _repeats(app).answered > 30  # the walk did go through the repeats
 
 
 def test_behind_a_proxy_each_forwarded_host_gets_its_own_links(corpus, clock):
