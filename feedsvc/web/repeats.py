@@ -17,9 +17,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.wrappers import Response
+
 from feedsvc.corpus.catalog import Catalog
 from feedsvc.publishing.cache import Document
 from feedsvc.web.logs import request_id_from
+from feedsvc.web.responses import quoted_tags
 
 KEPT = 512  # request shapes kept per worker; when full, it starts again (one round of polls refills it)
 EDITION_KEY = "feedsvc.edition"  # environ: the catalog's edition when the request came in (set by the guard)
@@ -36,7 +39,7 @@ class _Known:
     edition: int
     document: weakref.ref[Document]
     gzip: bool
-    tags: tuple[str, str]  # either coding's tag validates (see responses._not_modified)
+    tags: tuple[str, str]  # responses.quoted_tags: either coding's tag validates
     last_modified: str | None
     labels: tuple[str, str]  # (endpoint, format) for the request counters
     answers: dict[int, tuple[str, list[tuple[str, str]]]]  # status code -> (status line, headers but the id)
@@ -81,9 +84,8 @@ class Repeats:
                 return [document.gzipped if known.gzip else document.body]
         return self.wsgi_app(environ, start_response)
 
-    def remember(self, environ: dict[str, Any], catalog: Catalog, document: Document, *, gzip: bool,
-                 last_modified: str | None, labels: tuple[str, str], status: int, line: str,
-                 headers: list[tuple[str, str]]) -> None:
+    def remember(self, environ: dict[str, Any], response: Response, catalog: Catalog, document: Document, *,
+                 gzip: bool, last_modified: str | None, labels: tuple[str, str]) -> None:
         """Keep Flask's answer to this request (status, headers but the request id) for its repeats."""
         key = _key(environ)
         edition = environ.get(EDITION_KEY)
@@ -93,10 +95,11 @@ class Repeats:
         if known is None or known.edition != edition or known.document() is not document:
             if len(self._known) >= KEPT:
                 self._known.clear()
-            known = _Known(catalog, edition, weakref.ref(document), gzip,
-                           (f'"{document.etag}"', f'"{document.gzip_etag}"'), last_modified, labels, {})
+            known = _Known(catalog, edition, weakref.ref(document), gzip, quoted_tags(document), last_modified,
+                           labels, {})
             self._known[key] = known
-        known.answers[status] = (line, [(name, value) for name, value in headers if name != "X-Request-ID"])
+        headers = [(name, value) for name, value in response.headers.to_wsgi_list() if name != "X-Request-ID"]
+        known.answers[response.status_code] = (response.status, headers)
 
 
 def _verdict(known: _Known, environ: dict[str, Any]) -> int | None:

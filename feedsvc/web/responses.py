@@ -72,10 +72,9 @@ def send(document: Document, modified: int | None, links: str = "") -> Response:
                                                    request_id])
     if shown == modified:  # not while a Last-Modified waits for its second to pass
         current_app.extensions["feedsvc.repeats"].remember(
-            environ, current_app.extensions["feedsvc"].get().catalog, document, gzip=gzip_ok,
+            environ, response, current_app.extensions["feedsvc"].get().catalog, document, gzip=gzip_ok,
             last_modified=http_date(modified) if modified is not None else None,
-            labels=(request.endpoint or "", (request.view_args or {}).get("fmt") or ""),
-            status=response.status_code, line=response.status, headers=response.headers.to_wsgi_list())
+            labels=(request.endpoint or "", (request.view_args or {}).get("fmt") or ""))
     return response
 
 
@@ -113,12 +112,17 @@ def _accepts_gzip(header: str) -> bool:
     return "gzip" in tokens or "*" in tokens
 
 
+def quoted_tags(document: Document) -> tuple[str, str]:
+    """The If-None-Match values that name this document exactly: either coding's tag validates."""
+    return f'"{document.etag}"', f'"{document.gzip_etag}"'
+
+
 def _not_modified(document: Document, modified: int | None) -> bool:
     # werkzeug applies RFC 9110 §13.2.2: If-None-Match (lists, weak tags, "*") decides when
     # present, else If-Modified-Since "not newer than". A client may hold either coding of
     # the bytes, so either tag matches. Without a clock, a date proves nothing: 200.
     environ = request.environ
-    if environ.get("HTTP_IF_NONE_MATCH") in (f'"{document.etag}"', f'"{document.gzip_etag}"'):
+    if environ.get("HTTP_IF_NONE_MATCH") in quoted_tags(document):
         return True  # the usual poll repeats one of our tags exactly
     if "HTTP_IF_NONE_MATCH" not in environ and modified is None:
         return False
