@@ -114,6 +114,30 @@ def test_articles_of_the_same_second_are_all_found(store):
     assert find(store, "ca phe bon") == ([twin], 1) and find(store, "ho tieu") == (["c0.txt"], 1)
 
 
+def test_colliding_articles_of_one_batch_take_the_slots_below_even_past_a_stored_one(store):
+    def twins(low: int, count: int) -> list[str]:
+        return [f"d{n}.txt" for n in range(100_000) if zlib.crc32(f"d{n}.txt".encode()) & 1023 == low][:count]
+
+    below = twins(40, 1)[0]  # stored first, in the slot just below the twins' own
+    put(store, below, "Cà phê đã có", date=DAY)
+    first, second, third = twins(41, 3)
+
+    def parsed(name: str, title: str) -> Parsed:
+        article = Article(id=name[:-4], title=title, category=None, category_slug=None, authors=(),
+                          body=(title,), summary=title, published=datetime.fromtimestamp(DAY, tz=VN_TZ),
+                          date_precision="day")
+        return Parsed(FileEntry(name, 1, 1, 1, article.id, published_at=DAY), encode(article), words_of(article))
+
+    store.put([parsed(first, "Cà phê một"), parsed(second, "Cà phê hai"), parsed(third, "Cà phê ba")])
+    names, total = find(store, "ca phe")
+    assert total == 4 and sorted(names) == sorted([below, first, second, third])
+    for name, title in ((below, "da co"), (first, "mot"), (second, "hai"), (third, "ba")):
+        assert find(store, f"ca phe {title}") == ([name], 1)
+    # Editing the one stored first keeps the three in theirs.
+    put(store, below, "Hồ tiêu", date=DAY)
+    assert find(store, "ca phe")[1] == 3 and find(store, "ho tieu") == ([below], 1)
+
+
 def test_an_edited_article_is_found_by_its_new_words_only(store):
     put(store, "a.txt", "Giá cà phê tăng")
     put(store, "a.txt", "Giá hồ tiêu tăng")
