@@ -180,6 +180,7 @@ def main() -> int:
          + " ".join(f"{t:.2f}" for t in times["warm_all"])),
         ("  cold CPU: writing process / parsing helpers (s)",
          f"{times['cold_cpu'][0]:.1f} / {times['cold_cpu'][1]:.1f}"),
+        ("  then search caught up, in the median run (s)", f"{times['search_s']:.2f}"),
         (f"index {large:,}: as written / vacuumed (MB)",
          f"{growth['written'] / mb:.1f} / {growth['vacuumed'] / mb:.1f}"),
         (f"index {large:,}: without search, vacuumed (MB)", f"{growth['without'] / mb:.1f}"),

@@ -10,11 +10,13 @@ import time
 
 import pytest
 
+from feedsvc.corpus import indexer as indexer_module
 from feedsvc.corpus.catalog import Catalog, UnknownArticle
 from feedsvc.corpus.coordination import Coordinator
-from feedsvc.corpus.indexer import Changes, Indexer
+from feedsvc.corpus.indexer import FILLING_FROM, Changes, Indexer
 from feedsvc.corpus.listings import ALL
 from feedsvc.corpus.reloader import Reloader
+from feedsvc.corpus.search import SearchNotReady
 from feedsvc.corpus.source import FolderSource
 from feedsvc.corpus.sqlite_store import open_store
 from feedsvc.corpus.store import MemoryStore
@@ -209,3 +211,25 @@ def test_a_worker_that_follows_the_index_hears_the_scanners_changes(start, folde
 @pytest.fixture(autouse=True)
 def _quiet(caplog):
     caplog.set_level(logging.INFO, logger="feedsvc")
+
+
+@pytest.mark.e2e  # a catch-up made to last seconds
+def test_after_a_first_load_search_catches_up_in_steps_while_new_files_are_published(
+        start, folder, tmp_path, monkeypatch):
+    # A first load into an empty index leaves search to catch up once the feeds are served (see
+    # corpus.search); two articles a step make the catch-up long enough to write a file during it.
+    monkeypatch.setattr(indexer_module, "SEARCH_STEP", 2)
+    for n in range(FILLING_FROM):
+        (folder / f"{n:04d}.txt").write_bytes(text(f"Tin số {n}"))
+    reloader = start(store=open_store(tmp_path / "index.sqlite3"))
+    catalog = reloader.indexer.catalog
+    assert len(catalog) == FILLING_FROM and catalog.search_behind()
+    with pytest.raises(SearchNotReady):
+        catalog.search("tin so", 10)
+    write_atomically(folder / "moi.txt", text("Tin mới nhất"))
+    assert until(lambda: published(catalog, "moi"), 5), "a new file waited for the search catch-up"
+    assert catalog.search_behind(), "the catch-up ended before the test could see a file published during it"
+    assert until(lambda: not catalog.search_behind(), 120), "search never caught up"
+    articles, total = catalog.search("tin so", 10)
+    assert total == FILLING_FROM and all(a.title.startswith("Tin số ") for a in articles)
+    assert catalog.search("tin moi nhat", 10)[1] == 1

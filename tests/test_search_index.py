@@ -12,7 +12,7 @@ import pytest
 from feedsvc.articles import Article
 from feedsvc.articles.dates import VN_TZ
 from feedsvc.corpus.entry import FileEntry
-from feedsvc.corpus.search import query_terms, words_of
+from feedsvc.corpus.search import SearchNotReady, query_terms, words_of
 from feedsvc.corpus.sqlite_store import SqliteStore
 from feedsvc.corpus.store import MemoryStore, Parsed, encode
 
@@ -171,3 +171,39 @@ def test_a_deleted_or_unpublished_article_is_no_longer_found(store):
 def test_search_syntax_in_a_query_is_only_text(store, query, found):
     put(store, "a.txt", "Không có gì", "hoặc là a or b and near col x not")
     assert find(store, query) == ((["a.txt"], 1) if found else ([], 0))
+
+
+def test_a_first_load_is_searchable_once_caught_up_with_every_edit_and_deletion_in_between(tmp_path):
+    """Inside filling() (a first load) the words wait; catch_up_search() moves them into FTS5 a
+    step at a time. Edits and deletions in between, of waiting and of caught-up articles, leave the
+    same search as a store that indexed every article at once."""
+    deferred, direct = SqliteStore(tmp_path / "deferred.sqlite3"), SqliteStore(tmp_path / "direct.sqlite3")
+    titles = {f"{n:02d}.txt": f"Cà phê số {n} {'Đắk Hà' if n % 3 else 'Kon Tum'}" for n in range(12)}
+    with deferred.filling():
+        for name, title in titles.items():
+            put(deferred, name, title, date=DAY + int(name[:2]) * 60)
+    for name, title in titles.items():
+        put(direct, name, title, date=DAY + int(name[:2]) * 60)
+    assert deferred.search_behind() and not direct.search_behind()
+    with pytest.raises(SearchNotReady):
+        find(deferred, "ca phe")
+    assert not deferred.catch_up_search(5)  # the five oldest are in
+    for store in (deferred, direct):
+        put(store, "01.txt", "Hồ tiêu", date=DAY + 60)  # caught up: its old words leave FTS5
+        put(store, "09.txt", "Hồ tiêu chín", date=DAY + 9 * 60)  # still waiting: its words are replaced
+        store.delete([FileEntry("02.txt", 1, 1, 1), FileEntry("10.txt", 1, 1, 1)])  # one of each
+        put(store, "12.txt", "Cà phê mới", date=DAY + 12 * 60)  # after the load: indexed at once
+    while not deferred.catch_up_search(2):
+        pass
+    assert not deferred.search_behind() and deferred.catch_up_search(2)
+    for query in ("ca phe", "dak ha", "kon tum", "ho tieu", "chin", "so 2", "so 10", "moi"):
+        assert find(deferred, query) == find(direct, query), query
+    assert find(deferred, "ca phe")[1] == 9 and find(deferred, "ho tieu")[0] == ["09.txt", "01.txt"]
+
+
+def test_a_memory_store_is_never_behind():
+    store = MemoryStore()
+    with store.filling():
+        put(store, "a.txt", "Cà phê")
+    assert not store.search_behind() and store.catch_up_search(1)
+    assert find(store, "ca phe") == (["a.txt"], 1)

@@ -20,5 +20,8 @@ def load_folder(folder: str | Path, store: Store | None = None, *, vocabulary: V
                 max_file_bytes: int = 2 * 1024 * 1024, workers: int | None = None) -> Catalog:
     """A folder indexed once (into memory unless a store is given): for `feedsvc check` and tools."""
     catalog = Catalog(FolderSource(folder, max_file_bytes, vocabulary), store or MemoryStore())
-    Indexer(catalog, workers=workers).refresh()
+    indexer = Indexer(catalog, workers=workers)
+    indexer.refresh()
+    while not indexer.catch_up_search():  # a tool gets the whole index, search included
+        pass
     return catalog

@@ -153,6 +153,13 @@ class Catalog(Bodies):
             total = self.listings.count(slug)
         return self.published(entries), total
 
+    def search_behind(self) -> bool:
+        """Whether search still takes in the articles of a first load (it answers SearchNotReady meanwhile)."""
+        try:
+            return self.store.search_behind()
+        except STORE_ERRORS:  # the next refresh mends the store
+            return False
+
     def search(self, query: str, limit: int, page: int = 1) -> tuple[list[Article], int]:
         """Articles whose title, authors or body hold every word of ``query``, case and diacritics
         aside, newest first; among equally new ones, those that match the accents exactly first."""

@@ -27,6 +27,7 @@ __all__ = ["RENDERER", "Changes", "Indexer"]  # RENDERER: the publisher reads it
 log = logging.getLogger(__name__)
 
 FILLING_FROM = 1000  # new files into an empty store: a first load, made durable once at its end
+SEARCH_STEP = 2000  # articles a catch-up step takes into search (about 0.3 s), under the writing lock
 _SCAN_NOTE = "scan"  # the note that carries what the scan skipped, and any problem, to the other workers
 
 
@@ -176,6 +177,22 @@ class Indexer:
             return {name: False for name in names if name in known}, self.catalog.scan_skips
         skips = {name: why for name, why in self.catalog.scan_skips.items() if name not in names}
         return stale(listing, known), {**skips, **listing.skipped}
+
+    def catch_up_search(self) -> bool:
+        """One step of indexing for search what a first load left to it; True when nothing is left.
+
+        Each step holds the writing lock alone, so file changes and the other workers' first
+        loads go between steps, not after the whole catch-up.
+        """
+        store = self.catalog.store
+        try:
+            if not store.search_behind():
+                return True
+            with self.coordinator.writing():
+                return store.catch_up_search(SEARCH_STEP)
+        except STORE_ERRORS as exc:  # the next refresh mends or replaces the store, and refills it
+            self.catalog.store_error = exc
+            return True
 
     # -- following -----------------------------------------------------------
 

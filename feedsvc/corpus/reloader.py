@@ -38,6 +38,7 @@ class Reloader:
         self.watch = watch
         self.listeners: list[Listener] = list(listeners)
         self.scanning = False  # whether this process holds the seat
+        self._search_behind = True  # a first load may have left search to catch up (see corpus.search)
         self._watcher: Watcher | None = None
         self._next_full = 0.0
         self._generation: int | None = None
@@ -50,6 +51,7 @@ class Reloader:
     def load(self, names: set[str] | None = None) -> Changes:
         """One refresh now: a scan of the folder, or a look at the files named."""
         changes = self.indexer.refresh(names)
+        self._search_behind = self._search_behind or changes.parsed > 0
         self._notify(changes)
         if changes.parsed or changes.removed:
             catalog = self.indexer.catalog
@@ -66,6 +68,12 @@ class Reloader:
         if changes.synced or changes.removed:
             log.info("corpus: %d changed, %d removed by the watching worker", changes.synced, changes.removed)
         return changes
+
+    def catch_up_search(self) -> None:
+        """Index for search all a first load left to it, a step at a time (see corpus.search)."""
+        while not self._stop.is_set() and not self.indexer.catch_up_search():
+            pass
+        self._search_behind = False
 
     def _notify(self, changes: Changes) -> None:
         for listener in self.listeners:
@@ -128,6 +136,7 @@ class Reloader:
                 self.indexer.coordinator.leave_seat()
                 self.scanning = False
             if not self.interval and catalog.ready.is_set():
+                self.catch_up_search()  # the feeds are served meanwhile
                 return  # scanning is off: the first load was all
 
     def _scan_step(self) -> None:
@@ -151,12 +160,15 @@ class Reloader:
                 self.watch = True
             self._next_full = time.monotonic() + (self.rescan_interval if self._watcher else self.interval)
             return
+        behind = self._search_behind  # then only a glance at the events between catch-up steps
         if self._watcher is None:
-            self._stop.wait(self._next_full - now)
-        elif self._watcher.wait(min(self._next_full - now, 1.0)):
+            self._stop.wait(0.0 if behind else self._next_full - now)
+        elif self._watcher.wait(0.01 if behind else min(self._next_full - now, 1.0)):
             names = self._watcher.take()
             if names:
                 self.load(names)
+        if behind:
+            self._search_behind = not self.indexer.catch_up_search()
 
     def _follow_step(self) -> None:
         catalog = self.indexer.catalog

@@ -11,6 +11,11 @@ words for the same articles). Its rowid is the
 article's date (in 1/1024 s, plus a tie-breaker), so ``ORDER BY rowid DESC`` gives the newest
 first without sorting the matches. A contentless table forgets nothing by itself: to take an
 article out, the words it was indexed with are given back, made again from the stored article.
+
+A first load does not wait for search: the words wait in ``search_pending`` (a plain insert) and
+:func:`catch_up` moves them into FTS5 in rowid order, in steps, once the feeds are served. FTS5's
+tokenizer and segment merges were half the index writer's CPU, and the feeds were served that
+much later. Until the catch-up is over a search raises :class:`SearchNotReady`.
 """
 
 from __future__ import annotations
@@ -27,6 +32,10 @@ from feedsvc.corpus.sqlite_batches import select_in
 
 MAX_QUERY = 200  # characters: a longer query is refused
 _TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class SearchNotReady(RuntimeError):
+    """The search index is still taking in the articles of a first load."""
 
 
 class Words(NamedTuple):
@@ -53,6 +62,7 @@ def create(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE VIRTUAL TABLE search USING fts5(title, authors, body, content='', detail=none,"
                  " tokenize='unicode61 remove_diacritics 2')")
     conn.execute("CREATE TABLE search_docs (name TEXT PRIMARY KEY, rowid INTEGER NOT NULL UNIQUE) WITHOUT ROWID")
+    conn.execute("CREATE TABLE search_pending (rowid INTEGER PRIMARY KEY, title TEXT, authors TEXT, body TEXT)")
 
 
 def _wanted(name: str, date: float) -> int:
@@ -66,14 +76,20 @@ def remove(conn: sqlite3.Connection, names: Iterable[str], old_words: Callable[[
         select_in(conn, "SELECT name, rowid FROM search_docs WHERE name IN ({marks})", names))
     if not indexed:
         return
-    words = old_words(list(indexed))
+    # Words still waiting for the catch-up are only deleted: FTS5 has never seen them.
+    waiting = {rowid for (rowid,) in select_in(
+        conn, "SELECT rowid FROM search_pending WHERE rowid IN ({marks})", list(indexed.values()))}
+    conn.executemany("DELETE FROM search_pending WHERE rowid = ?", [(rowid,) for rowid in sorted(waiting)])
+    taken_in = [name for name, rowid in indexed.items() if rowid not in waiting]
+    words = old_words(taken_in) if taken_in else {}
     conn.executemany("INSERT INTO search(search, rowid, title, authors, body) VALUES ('delete', ?, ?, ?, ?)",
-                     sorted((indexed[name], *words[name]) for name in indexed if name in words))  # see add()
+                     sorted((indexed[name], *words[name]) for name in taken_in if name in words))  # see add()
     conn.executemany("DELETE FROM search_docs WHERE name = ?", [(name,) for name in indexed])
 
 
-def add(conn: sqlite3.Connection, items: Iterable[tuple[str, float, Words]]) -> None:
-    """Index articles: (file name, date, words); the caller removed any earlier version first."""
+def add(conn: sqlite3.Connection, items: Iterable[tuple[str, float, Words]], *, defer: bool = False) -> None:
+    """Index articles: (file name, date, words); the caller removed any earlier version first.
+    ``defer``: leave their words for :func:`catch_up` (a first load)."""
     found = [(_wanted(name, date), name, words) for name, date, words in items]
     # The rowids already taken, in one query: one lookup an article cost a first load of 100k
     # articles 3.4 s, the index's pages read in the files' (not the dates') order.
@@ -91,14 +107,34 @@ def add(conn: sqlite3.Connection, items: Iterable[tuple[str, float, Words]]) -> 
     # In rowid order: FTS5 flushes its pending terms into a new segment whenever a rowid is not
     # above the last one written (fts5_index.c, sqlite3Fts5IndexBeginWrite), and files come in
     # name order, not date order. Unsorted, a first load made a segment an article: 2.7x the cost.
-    conn.executemany("INSERT INTO search(rowid, title, authors, body) VALUES (?, ?, ?, ?)",
+    table = "search_pending" if defer else "search"
+    conn.executemany(f"INSERT INTO {table}(rowid, title, authors, body) VALUES (?, ?, ?, ?)",
                      sorted((rowid, *words) for rowid, _, words in rows))
+
+
+def behind(conn: sqlite3.Connection) -> bool:
+    """Whether words of a first load still wait for :func:`catch_up`."""
+    return conn.execute("SELECT 1 FROM search_pending LIMIT 1").fetchone() is not None
+
+
+def catch_up(conn: sqlite3.Connection, limit: int) -> bool:
+    """Move up to ``limit`` waiting articles into FTS5, oldest first (see add()); True when none is left."""
+    last = conn.execute("SELECT max(rowid) FROM (SELECT rowid FROM search_pending ORDER BY rowid LIMIT ?)",
+                        (limit,)).fetchone()[0]
+    if last is None:
+        return True
+    conn.execute("INSERT INTO search(rowid, title, authors, body)"
+                 " SELECT rowid, title, authors, body FROM search_pending WHERE rowid <= ? ORDER BY rowid", (last,))
+    conn.execute("DELETE FROM search_pending WHERE rowid <= ?", (last,))
+    return not behind(conn)
 
 
 def find(conn: sqlite3.Connection, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
     """(file names of the articles with every term, newest first, one page; how many in all)."""
     if not terms:
         return [], 0
+    if behind(conn):
+        raise SearchNotReady("search is not ready yet: the articles of the first load are still being indexed")
     match = " ".join(f'"{term}"' for term in terms)  # quoted: FTS5 syntax in a query is only text
     total = conn.execute("SELECT count(*) FROM search WHERE search MATCH ?", (match,)).fetchone()[0]
     rows = conn.execute(

@@ -13,7 +13,7 @@ from importlib import resources
 from feedsvc.corpus import search
 from feedsvc.corpus.entry import FileEntry
 
-LAYOUT = "feedsvc-index-14"  # bump when the tables change
+LAYOUT = "feedsvc-index-15"  # bump when the tables change
 CHANGES_KEPT = 200_000
 # SQLite's primary result codes that mean the file itself is bad (anything else, such as
 # SQLITE_BUSY or SQLITE_LOCKED from a worker writing at that moment, is not a reason to delete it).
@@ -78,7 +78,7 @@ def entry_row(entry: FileEntry) -> tuple[object, ...]:
 
 
 def create_tables(conn: sqlite3.Connection, schema: str = SCHEMA) -> None:
-    for table in ("files", "bodies", "changes", "seen", "clocks", "acks", "search", "search_docs"):
+    for table in ("files", "bodies", "changes", "seen", "clocks", "acks", "search", "search_docs", "search_pending"):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
     search.create(conn)
     conn.execute(

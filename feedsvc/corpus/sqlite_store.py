@@ -50,6 +50,7 @@ class SqliteStore:
         self._file = Path(path)
         self._local = threading.local()
         self.identity: tuple[int, int] | None = None  # (device, inode) of the file opened
+        self._defer_search = False  # in filling(): search words wait for catch_up_search()
         try:
             self._open_checked()
         except sqlite3.DatabaseError as exc:
@@ -110,7 +111,7 @@ class SqliteStore:
             # The search index first, while the bodies it was made from are still the old ones.
             search.remove(conn, [item.entry.name for item in items], lambda names: self._old_words(conn, names))
             search.add(conn, [(item.entry.name, item.entry.date, item.words) for item in items
-                              if item.words is not None and item.entry.publishable])
+                              if item.words is not None and item.entry.publishable], defer=self._defer_search)
             conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", list((seen or {}).items()))
             conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                              [entry_row(e) for e, _, _ in items])
@@ -129,9 +130,11 @@ class SqliteStore:
         # start sends a damaged file back to be rebuilt (SQLite, "PRAGMA synchronous").
         conn = self._connect()
         conn.execute("PRAGMA synchronous=OFF")
+        self._defer_search = True  # the feeds first, search right after (see corpus.search)
         try:
             yield
         finally:
+            self._defer_search = False
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA wal_checkpoint(PASSIVE)")  # under NORMAL: synced, before anyone serves it
 
@@ -191,6 +194,13 @@ class SqliteStore:
 
     def search(self, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
         return search.find(self._connect(), terms, limit, offset)
+
+    def search_behind(self) -> bool:
+        return search.behind(self._connect())
+
+    def catch_up_search(self, limit: int) -> bool:
+        with self._transaction() as conn:
+            return search.catch_up(conn, limit)
 
     def generation(self) -> int:
         # PRAGMA data_version moves when another connection commits: a poll costs microseconds.

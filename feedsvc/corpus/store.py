@@ -47,7 +47,14 @@ class Store(Protocol):
         """Store files as read, and the first-seen times of ids new to the index."""
 
     def search(self, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
-        """File names of the articles with every folded term, newest first, and how many in all."""
+        """File names of the articles with every folded term, newest first, and how many in all.
+        Raises :class:`search.SearchNotReady` while a first load's words wait."""
+
+    def search_behind(self) -> bool:
+        """Whether a first load's words still wait for :meth:`catch_up_search`."""
+
+    def catch_up_search(self, limit: int) -> bool:
+        """Index up to ``limit`` articles a first load left to search; True when none is left."""
 
     def filling(self) -> AbstractContextManager[None]:
         """Around the puts of a first load into an empty store: durable at the end, not at each put."""
@@ -176,6 +183,12 @@ class MemoryStore:
     def search(self, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
         with self._search_lock:
             return search.find(self._search, terms, limit, offset)
+
+    def search_behind(self) -> bool:
+        return False  # memory never defers: it has no filling()
+
+    def catch_up_search(self, limit: int) -> bool:
+        return True
 
     def articles(self, names: list[str]) -> dict[str, Article]:
         return {n: decode(self._articles[n]) for n in names if n in self._articles}

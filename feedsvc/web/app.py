@@ -222,6 +222,7 @@ def _build_service(app: Flask) -> Service:
             catalog.ready.wait(WARM_START_WAIT)
     else:
         reloader.load()
+        reloader.catch_up_search()
     return Service(catalog, cache, publisher, reloader)
 
 

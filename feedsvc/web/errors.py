@@ -12,6 +12,7 @@ from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from feedsvc.corpus.catalog import UnknownArticle, UnknownCategory
+from feedsvc.corpus.search import SearchNotReady
 from feedsvc.publishing.paging import PageOutOfRange
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ def register(app: Flask) -> None:
         return plain(400, str(exc))
 
     @app.errorhandler(NotReady)
-    def not_ready(exc: NotReady) -> Response:
+    @app.errorhandler(SearchNotReady)
+    def not_ready(exc: RuntimeError) -> Response:
         return plain(503, str(exc), {"Retry-After": "5"})
 
     @app.errorhandler(HTTPException)

@@ -34,6 +34,7 @@ def healthz() -> Response:
         articles=len(catalog),
         categories={slug: count for slug, _, count in catalog.categories()},
         corpus_version=catalog.version(),
+        search="ready" if ready and not catalog.search_behind() else "loading",
         skipped_count=len(skipped),
         skipped=_skipped_list(skipped),
     )
