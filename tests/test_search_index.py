@@ -12,7 +12,7 @@ import pytest
 from feedsvc.articles import Article
 from feedsvc.articles.dates import VN_TZ
 from feedsvc.corpus.entry import FileEntry
-from feedsvc.corpus.search import SearchNotReady, query_terms, words_of
+from feedsvc.corpus.search import SearchNotReady, query_terms
 from feedsvc.corpus.sqlite_store import SqliteStore
 from feedsvc.corpus.store import MemoryStore, Parsed, encode
 
@@ -30,7 +30,7 @@ def put(store, name: str, title: str, body: str = "Nội dung bài viết.", *, 
         return
     entry = FileEntry(name, 1, 1, zlib.crc32(title.encode()), article.id, "Kinh tế", "kinh-te", date,
                       authors=authors)
-    store.put([Parsed(entry, encode(article), words_of(article))])
+    store.put([Parsed(entry, encode(article))])
 
 
 def find(store, query: str, limit: int = 50, offset: int = 0) -> tuple[list[str], int]:
@@ -126,7 +126,7 @@ def test_colliding_articles_of_one_batch_take_the_slots_below_even_past_a_stored
         article = Article(id=name[:-4], title=title, category=None, category_slug=None, authors=(),
                           body=(title,), summary=title, published=datetime.fromtimestamp(DAY, tz=VN_TZ),
                           date_precision="day")
-        return Parsed(FileEntry(name, 1, 1, 1, article.id, published_at=DAY), encode(article), words_of(article))
+        return Parsed(FileEntry(name, 1, 1, 1, article.id, published_at=DAY), encode(article))
 
     store.put([parsed(first, "Cà phê một"), parsed(second, "Cà phê hai"), parsed(third, "Cà phê ba")])
     names, total = find(store, "ca phe")

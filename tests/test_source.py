@@ -13,7 +13,6 @@ import pytest
 from feedsvc.articles import ArticleParseError, parse_article
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.corpus import source
-from feedsvc.corpus.search import words_of
 from feedsvc.corpus.source import FolderSource, file_stamp, fingerprint, list_folder, look_up, read_batch, read_file
 from feedsvc.corpus.store import decode
 
@@ -202,16 +201,14 @@ def test_a_section_slug_that_a_route_or_listing_owns_is_remapped(folder, section
     assert (article.category, article.category_slug) == (section, slug)
 
 
-def test_a_batch_is_read_encoded_for_the_store_and_with_its_words_for_search(folder):
+def test_a_batch_is_read_encoded_for_the_store(folder):
     (folder / "a.txt").write_bytes(text())
     (folder / "empty.txt").write_bytes(b"")
     batch = read_batch(str(folder), CAP, VOCABULARY.names, ["a.txt", "empty.txt", "gone.txt"])
     assert [item.entry.name for item in batch] == ["a.txt", "empty.txt", "gone.txt"]
     entry, article = read_file(str(folder), "a.txt", CAP, VOCABULARY)
     assert batch[0].entry == entry and decode(batch[0].record) == article
-    # The text as the search tokenizer reads it: đ spelled d, every other mark left to FTS5.
-    assert batch[0].words == words_of(article) and "Dắk Hà" in batch[0].words.body
-    assert [(item.record, item.words) for item in batch[1:]] == [(None, None), (None, None)]
+    assert [item.record for item in batch[1:]] == [None, None]
     assert batch[1].entry.error == "empty file: no text at all"
 
 

@@ -11,15 +11,7 @@ _DASHES = re.compile("[\u2012\u2013\u2014\u2015\u2212]")
 
 # Đ and đ, and the Icelandic eth (Ð U+00D0, ð) that some keyboards and cp1258 conversions put
 # in their place: a reader searching "dak" must find "Ðắk" as well as "Đắk". None decomposes.
-_D_LETTERS = {"Đ": "d", "đ": "d", "Ð": "d", "ð": "d"}
-
-
-def spell_d(text: str) -> str:
-    """The D letters as D and d, every other character as it is (what a tokenizer that strips
-    marks cannot do: 'Đắk' -> 'Dắk')."""
-    for char, plain in _D_LETTERS.items():
-        text = text.replace(char, plain.upper() if char.isupper() else plain)
-    return text
+D_LETTERS = {"Đ": "d", "đ": "d", "Ð": "d", "ð": "d"}
 
 
 def _without_marks(char: str) -> str:
@@ -35,7 +27,7 @@ def _fold_table() -> dict[int, str]:
     # the table, so the ASCII and punctuation that stay as they are are listed too.
     table = {code: chr(code) for code in (*range(0x80), *range(0x2000, 0x2070))}
     table.update({ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
-    table.update({ord(char): base for char, base in _D_LETTERS.items()})
+    table.update({ord(char): base for char, base in D_LETTERS.items()})
     for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
         base = _without_marks(chr(code))
         if len(base) == 1 and base.isascii() and base.isalpha():
@@ -56,7 +48,7 @@ class _FoldMap(dict[int, str]):
     marks and lower-cased the first time it is met, then looked up, in C, by ``str.translate``."""
 
     def __missing__(self, code: int) -> str:
-        folded = _D_LETTERS.get(chr(code)) or _without_marks(chr(code)).lower()
+        folded = D_LETTERS.get(chr(code)) or _without_marks(chr(code)).lower()
         if len(self) < _FOLD_MAP_MAX:  # a file of every code point must not fill memory
             self[code] = folded
         return folded

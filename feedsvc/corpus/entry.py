@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,17 @@ class FileEntry:
     changed_at: float = 0.0  # when the index last saw these bytes change: the article page's Last-Modified
     warnings: int = 0  # how many things the parser had to guess or could not use
     authors: tuple[str, ...] = ()  # as the byline names them: each has a listing of their own
+
+    def __reduce__(self) -> tuple[type[FileEntry], tuple[object, ...]]:
+        # To and from the helper processes by the field values: the state functions dataclasses
+        # gives a slotted class cost 6 µs an entry each way.
+        return FileEntry, tuple(getattr(self, name) for name in _FIELDS)
+
+    def stamped(self, first_seen: float | None, changed_at: float) -> FileEntry:
+        """The same file with the index's times (dataclasses.replace costs 9 µs; this, 3)."""
+        return FileEntry(self.name, self.size, self.file_stamp, self.fingerprint, self.id, self.category,
+                         self.category_slug, self.published_at, self.error, self.mtime, first_seen, changed_at,
+                         self.warnings, self.authors)
 
     @property
     def publishable(self) -> bool:
@@ -49,3 +60,6 @@ class FileEntry:
         if category is self.category and slug is self.category_slug:
             return self
         return replace(self, category=category, category_slug=slug)
+
+
+_FIELDS = tuple(field.name for field in fields(FileEntry))

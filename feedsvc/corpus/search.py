@@ -5,17 +5,21 @@ Every published article's title, authors and body are indexed in a contentless F
 all an AND of words needs. FTS5's own unicode61 tokenizer lower-cases and, with
 ``remove_diacritics 2``, strips every mark of a Latin letter ('Đẩy' -> 'đay'), in C as it
 indexes; only đ, which has no decomposition, and its look-alike ð are spelled d first
-(:func:`feedsvc.articles.folding.spell_d`). A query is folded by :func:`feedsvc.articles.folding.fold`
+(:data:`feedsvc.articles.folding.D_LETTERS`). A query is folded by :func:`feedsvc.articles.folding.fold`
 to the same words (on every article of the samples and the benchmark corpus, both give the same
 words for the same articles). Its rowid is the
 article's date (in 1/1024 s, plus a tie-breaker), so ``ORDER BY rowid DESC`` gives the newest
-first without sorting the matches. A contentless table forgets nothing by itself: to take an
-article out, the words it was indexed with are given back, made again from the stored article.
+first without sorting the matches.
 
-A first load does not wait for search: the words wait in ``search_pending`` (a plain insert) and
-:func:`catch_up` moves them into FTS5 in rowid order, in steps, once the feeds are served. FTS5's
-tokenizer and segment merges were half the index writer's CPU, and the feeds were served that
-much later. Until the catch-up is over a search raises :class:`SearchNotReady`.
+The words are taken from the stored article by SQL (:data:`_WORDS`), in the database's own
+``bodies`` table: no process makes or sends them, and a contentless table, which forgets nothing by
+itself, is given back exactly the words it was given when an article leaves (the same SQL on the
+same stored bytes).
+
+A first load does not wait for search: its articles wait in ``search_pending`` and :func:`catch_up`
+takes them into FTS5 in rowid order, in steps, once the feeds are served. FTS5's tokenizer and
+segment merges were half the index writer's CPU, and the feeds were served that much later. Until
+the catch-up is over a search raises :class:`SearchNotReady`.
 """
 
 from __future__ import annotations
@@ -23,33 +27,33 @@ from __future__ import annotations
 import re
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from collections.abc import Iterable
 
-from feedsvc.articles import Article
-from feedsvc.articles.folding import fold, spell_d
+from feedsvc.articles.folding import D_LETTERS, fold
 from feedsvc.corpus.sqlite_batches import select_in
 
 MAX_QUERY = 200  # characters: a longer query is refused
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
+def _spelled(expression: str) -> str:
+    for char, plain in D_LETTERS.items():
+        expression = f"replace({expression}, '{char}', '{plain.upper() if char.isupper() else plain}')"
+    return expression
+
+
+# An article's title, authors and body, D letters spelled d, from its stored JSON (store.encode) in
+# bodies AS b: what FTS5 is given to index, and given back to forget. The separators are not words.
+_RECORD = "CAST(b.article AS TEXT)"  # JSON functions read text (a blob is JSONB to SQLite 3.45)
+_WORDS = ", ".join(_spelled(part) for part in (
+    f"json_extract({_RECORD}, '$.title')",
+    f"(SELECT group_concat(value, ' ; ') FROM json_each({_RECORD}, '$.authors'))",
+    f"(SELECT group_concat(value, char(10)) FROM json_each({_RECORD}, '$.body'))",
+))
+
+
 class SearchNotReady(RuntimeError):
     """The search index is still taking in the articles of a first load."""
-
-
-class Words(NamedTuple):
-    """What an article is found by: its text, as the tokenizer reads it."""
-
-    title: str
-    authors: str
-    body: str
-
-
-def words_of(article: Article) -> Words:
-    # The tokenizer folds; folding here too cost the helpers 0.26 ms an article, a fifth of a cold index.
-    # unicode61 keeps the D letters (none decomposes): they are spelled d first.
-    return Words(spell_d(article.title), spell_d(" ; ".join(article.authors)), spell_d("\n".join(article.body)))
 
 
 def query_terms(query: str) -> list[str]:
@@ -58,73 +62,85 @@ def query_terms(query: str) -> list[str]:
 
 
 def create(conn: sqlite3.Connection) -> None:
-    """The search tables, in a transaction the caller holds."""
+    """The search tables, in a transaction the caller holds, beside the caller's ``bodies`` (name, article)."""
     conn.execute("CREATE VIRTUAL TABLE search USING fts5(title, authors, body, content='', detail=none,"
                  " tokenize='unicode61 remove_diacritics 2')")
     conn.execute("CREATE TABLE search_docs (name TEXT PRIMARY KEY, rowid INTEGER NOT NULL UNIQUE) WITHOUT ROWID")
-    conn.execute("CREATE TABLE search_pending (rowid INTEGER PRIMARY KEY, title TEXT, authors TEXT, body TEXT)")
+    conn.execute("CREATE TABLE search_pending (rowid INTEGER PRIMARY KEY)")
 
 
 def _wanted(name: str, date: float) -> int:
     return int(date) * 1024 + (zlib.crc32(name.encode("utf-8", "surrogatepass")) & 1023)
 
 
-def remove(conn: sqlite3.Connection, names: Iterable[str], old_words: Callable[[list[str]], dict[str, Words]]) -> None:
-    """Take these files' articles out (those indexed), given how to make their words again from the stored articles."""
+def remove(conn: sqlite3.Connection, names: Iterable[str]) -> None:
+    """Take these files' articles out (those indexed), while their stored articles are still the old ones."""
     names = list(names)
     indexed: dict[str, int] = dict(
         select_in(conn, "SELECT name, rowid FROM search_docs WHERE name IN ({marks})", names))
     if not indexed:
         return
-    # Words still waiting for the catch-up are only deleted: FTS5 has never seen them.
+    # Those still waiting for the catch-up are only struck off: FTS5 has never seen them.
     waiting = {rowid for (rowid,) in select_in(
         conn, "SELECT rowid FROM search_pending WHERE rowid IN ({marks})", list(indexed.values()))}
     conn.executemany("DELETE FROM search_pending WHERE rowid = ?", [(rowid,) for rowid in sorted(waiting)])
-    taken_in = [name for name, rowid in indexed.items() if rowid not in waiting]
-    words = old_words(taken_in) if taken_in else {}
-    conn.executemany("INSERT INTO search(search, rowid, title, authors, body) VALUES ('delete', ?, ?, ?, ?)",
-                     sorted((indexed[name], *words[name]) for name in taken_in if name in words))  # see add()
+    taken_in = sorted(rowid for rowid in indexed.values() if rowid not in waiting)
+    for start in range(0, len(taken_in), 500):  # SQLite's cap on parameters
+        chunk = taken_in[start : start + 500]
+        conn.execute(  # in rowid order: see add()
+            f"INSERT INTO search(search, rowid, title, authors, body) SELECT 'delete', d.rowid, {_WORDS}"
+            f" FROM search_docs AS d JOIN bodies AS b ON b.name = d.name"
+            f" WHERE d.rowid IN ({','.join('?' * len(chunk))}) ORDER BY d.rowid", chunk)
     conn.executemany("DELETE FROM search_docs WHERE name = ?", [(name,) for name in indexed])
 
 
-def add(conn: sqlite3.Connection, items: Iterable[tuple[str, float, Words]], *, defer: bool = False) -> None:
-    """Index articles: (file name, date, words); the caller removed any earlier version first.
-    ``defer``: leave their words for :func:`catch_up` (a first load)."""
-    found = [(_wanted(name, date), name, words) for name, date, words in items]
+def add(conn: sqlite3.Connection, items: Iterable[tuple[str, float]], *, defer: bool = False) -> None:
+    """Index articles, (file name, date) each, as stored now; the caller removed any earlier version
+    first. ``defer``: leave them to :func:`catch_up` (a first load)."""
+    found = [(_wanted(name, date), name) for name, date in items]
     # The rowids already taken, in one query: one lookup an article cost a first load of 100k
     # articles 3.4 s, the index's pages read in the files' (not the dates') order.
     taken = {rowid for (rowid,) in select_in(
-        conn, "SELECT rowid FROM search_docs WHERE rowid IN ({marks})", [wanted for wanted, _, _ in found])}
+        conn, "SELECT rowid FROM search_docs WHERE rowid IN ({marks})", [wanted for wanted, _ in found])}
     rows = []
-    for wanted, name, words in found:
+    for wanted, name in found:
         while wanted in taken:
             wanted -= 1  # two articles of the same second and tie-breaker: the later one sorts just below
             if wanted not in taken and conn.execute("SELECT 1 FROM search_docs WHERE rowid = ?", (wanted,)).fetchone():
                 taken.add(wanted)
         taken.add(wanted)
-        rows.append((wanted, name, words))
-    conn.executemany("INSERT INTO search_docs VALUES (?, ?)", [(name, rowid) for rowid, name, _ in rows])
+        rows.append((wanted, name))
+    conn.executemany("INSERT INTO search_docs VALUES (?, ?)", [(name, rowid) for rowid, name in rows])
+    rowids = sorted(rowid for rowid, _ in rows)
+    if defer:
+        conn.executemany("INSERT INTO search_pending VALUES (?)", [(rowid,) for rowid in rowids])
+        return
+    for start in range(0, len(rowids), 500):
+        chunk = rowids[start : start + 500]
+        _index(conn, f"d.rowid IN ({','.join('?' * len(chunk))})", chunk)
+
+
+def _index(conn: sqlite3.Connection, where: str, parameters: list[int]) -> None:
     # In rowid order: FTS5 flushes its pending terms into a new segment whenever a rowid is not
     # above the last one written (fts5_index.c, sqlite3Fts5IndexBeginWrite), and files come in
     # name order, not date order. Unsorted, a first load made a segment an article: 2.7x the cost.
-    table = "search_pending" if defer else "search"
-    conn.executemany(f"INSERT INTO {table}(rowid, title, authors, body) VALUES (?, ?, ?, ?)",
-                     sorted((rowid, *words) for rowid, _, words in rows))
+    conn.execute(f"INSERT INTO search(rowid, title, authors, body) SELECT d.rowid, {_WORDS}"
+                 f" FROM search_docs AS d JOIN bodies AS b ON b.name = d.name WHERE {where} ORDER BY d.rowid",
+                 parameters)
 
 
 def behind(conn: sqlite3.Connection) -> bool:
-    """Whether words of a first load still wait for :func:`catch_up`."""
+    """Whether articles of a first load still wait for :func:`catch_up`."""
     return conn.execute("SELECT 1 FROM search_pending LIMIT 1").fetchone() is not None
 
 
 def catch_up(conn: sqlite3.Connection, limit: int) -> bool:
-    """Move up to ``limit`` waiting articles into FTS5, oldest first (see add()); True when none is left."""
+    """Take up to ``limit`` waiting articles into FTS5, oldest first (see add()); True when none is left."""
     last = conn.execute("SELECT max(rowid) FROM (SELECT rowid FROM search_pending ORDER BY rowid LIMIT ?)",
                         (limit,)).fetchone()[0]
     if last is None:
         return True
-    conn.execute("INSERT INTO search(rowid, title, authors, body)"
-                 " SELECT rowid, title, authors, body FROM search_pending WHERE rowid <= ? ORDER BY rowid", (last,))
+    _index(conn, "d.rowid IN (SELECT rowid FROM search_pending WHERE rowid <= ?)", [last])
     conn.execute("DELETE FROM search_pending WHERE rowid <= ?", (last,))
     return not behind(conn)
 

@@ -16,7 +16,6 @@ from feedsvc.articles import Article, ArticleParseError, parse_article
 from feedsvc.articles.categories import Vocabulary
 from feedsvc.corpus.entry import FileEntry
 from feedsvc.corpus.listings import RESERVED_SLUGS
-from feedsvc.corpus.search import words_of
 from feedsvc.corpus.store import Parsed, encode
 
 log = logging.getLogger(__name__)
@@ -133,8 +132,8 @@ def read_file(folder: str, name: str, size_cap: int, vocabulary: Vocabulary) -> 
 
 
 def read_batch(folder: str, size_cap: int, categories: tuple[str, ...], names: list[str]) -> list[Parsed]:
-    """:func:`read_file` for many names, articles encoded for the store and folded for search (cheap to
-    send between processes, and done by the helpers in parallel)."""
+    """:func:`read_file` for many names, articles encoded for the store (cheap to send between
+    processes, and done by the helpers in parallel)."""
     vocabulary = Vocabulary(categories)
     found: list[Parsed] = []
     for name in names:
@@ -143,7 +142,7 @@ def read_batch(folder: str, size_cap: int, categories: tuple[str, ...], names: l
             found.append(Parsed(entry, None))
             continue
         try:
-            found.append(Parsed(entry, encode(article), words_of(article)))
+            found.append(Parsed(entry, encode(article)))
         except (TypeError, ValueError) as exc:  # not JSON-able: the boundary again
             found.append(Parsed(entry.skipped(f"cannot store the article ({exc})"[:300]), None))
     return found

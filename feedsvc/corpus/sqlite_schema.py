@@ -91,7 +91,7 @@ def create_tables(conn: sqlite3.Connection, schema: str = SCHEMA) -> None:
     conn.execute("CREATE TABLE clocks (key TEXT PRIMARY KEY, version TEXT NOT NULL, modified INTEGER NOT NULL)")
     # Each worker's progress through the change log: a WebSub ping waits until all serve a change.
     conn.execute("CREATE TABLE acks (pid INTEGER PRIMARY KEY, seq INTEGER NOT NULL)")
-    conn.execute("CREATE TABLE bodies (name TEXT PRIMARY KEY, article TEXT NOT NULL)")
+    conn.execute("CREATE TABLE bodies (name TEXT PRIMARY KEY, article BLOB NOT NULL)")
     # One line per file written or deleted: how the workers that do not scan learn what
     # the scanning one changed (see changed_since).
     conn.execute("CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL)")

@@ -108,18 +108,18 @@ class SqliteStore:
 
     def put(self, items: list[Parsed], seen: dict[str, float] | None = None) -> None:
         with self._transaction() as conn:
-            # The search index first, while the bodies it was made from are still the old ones.
-            search.remove(conn, [item.entry.name for item in items], lambda names: self._old_words(conn, names))
-            search.add(conn, [(item.entry.name, item.entry.date, item.words) for item in items
-                              if item.words is not None and item.entry.publishable], defer=self._defer_search)
+            # Out of search while the stored articles are the old ones, back in once they are the new.
+            search.remove(conn, [entry.name for entry, _ in items])
             conn.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?)", list((seen or {}).items()))
             conn.executemany("INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             [entry_row(e) for e, _, _ in items])
+                             [entry_row(e) for e, _ in items])
             conn.executemany("INSERT OR REPLACE INTO bodies VALUES (?,?)",
-                             [(e.name, record) for e, record, _ in items if record is not None])
+                             [(e.name, record) for e, record in items if record is not None])
             conn.executemany("DELETE FROM bodies WHERE name = ?",
-                             [(e.name,) for e, record, _ in items if record is None])
-            log_changes(conn, [e.name for e, _, _ in items])
+                             [(e.name,) for e, record in items if record is None])
+            search.add(conn, [(e.name, e.date) for e, record in items if record is not None and e.publishable],
+                       defer=self._defer_search)
+            log_changes(conn, [e.name for e, _ in items])
 
     @contextmanager
     def filling(self) -> Iterator[None]:
@@ -155,7 +155,7 @@ class SqliteStore:
 
     def delete(self, entries: list[FileEntry]) -> None:
         with self._transaction() as conn:
-            search.remove(conn, [e.name for e in entries], lambda names: self._old_words(conn, names))
+            search.remove(conn, [e.name for e in entries])
             names = [(e.name,) for e in entries]
             conn.executemany("DELETE FROM files WHERE name = ?", names)
             conn.executemany("DELETE FROM bodies WHERE name = ?", names)
@@ -187,10 +187,6 @@ class SqliteStore:
     def note(self, key: str) -> str | None:
         found = self._connect().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return found[0] if found else None
-
-    @staticmethod
-    def _old_words(conn: sqlite3.Connection, names: list[str]) -> dict[str, search.Words]:
-        return {name: search.words_of(article) for name, article in _bodies(conn, names)}
 
     def search(self, terms: list[str], limit: int, offset: int) -> tuple[list[str], int]:
         return search.find(self._connect(), terms, limit, offset)

@@ -15,7 +15,6 @@ source gives no date.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 from feedsvc.corpus.catalog import Catalog, listing_clock
 from feedsvc.corpus.entry import FileEntry
@@ -51,7 +50,7 @@ def stamp(batch: list[Parsed], known: dict[str, FileEntry], seen: dict[str, floa
     to the index (``seen``: those it has)."""
     new_ids: dict[str, float] = {}
     stamped: list[Parsed] = []
-    for entry, record, words in batch:
+    for entry, record in batch:
         old = known.get(entry.name)
         unchanged = old is not None and old.fingerprint == entry.fingerprint
         changed_at = old.changed_at if old is not None and unchanged else tick(old.changed_at if old else None, now)
@@ -60,7 +59,7 @@ def stamp(batch: list[Parsed], known: dict[str, FileEntry], seen: dict[str, floa
             when = seen.get(entry.id) or new_ids.get(entry.id)
             if when is None:
                 when = new_ids[entry.id] = first_seen(entry, now)
-        stamped.append(Parsed(replace(entry, first_seen=when, changed_at=changed_at), record, words))
+        stamped.append(Parsed(entry.stamped(when, changed_at), record))
     return stamped, new_ids
 
 
