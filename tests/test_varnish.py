@@ -116,6 +116,13 @@ def stack(tmp_path_factory):
     cache = Varnish(tmp_path / "varnish", [one.port, two.port], free_port())
     try:
         start_all(one, two)
+        # A feed's Last-Modified is sent once its second is past (RFC 9110 §8.8.2.1); a cache filled
+        # before that would keep an answer without it for max-age. Wait for it at each origin.
+        for server in (one, two):
+            deadline = time.monotonic() + 5
+            while server.get("/feeds/all.rss")[1]["Last-Modified"] is None:
+                assert time.monotonic() < deadline, "no Last-Modified from an origin"
+                time.sleep(0.1)
         cache.start()
         yield corpus, one, two, cache
     finally:
