@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from feedsvc.corpus.entry import FileEntry
+from feedsvc.corpus.ledger import BULK_FROM, Ledger
 from feedsvc.corpus.listings import ALL, NO_SECTION, NO_SECTION_NAME, ListingKey, Listings, author_key, slugs_of
 
 DAY = 1_709_400_000.0
@@ -164,3 +165,44 @@ def test_an_author_name_left_by_a_removed_article_is_the_one_a_fresh_start_shows
     listings = one_by_one([a, b])
     listings.remove(a)
     assert listings.authors() == one_by_one([b]).authors()
+
+
+def state(listings: Listings) -> tuple:
+    """Everything a Listings holds, the spellings its names are chosen from included."""
+    return snapshot(listings), dict(listings.names), {slug: dict(c) for slug, c in listings._spellings.items()}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_loading_empty_listings_at_once_is_adding_one_by_one(seed):
+    rng = random.Random(seed)
+    spellings = [("Hồng Hạnh",), ("HỒNG HẠNH", "Minh Châu"), ("Minh Châu", "Hồng Hạnh", "minh châu"), (), ("***",)]
+    entries = [entry(n, authors=rng.choice(spellings), section=rng.randrange(len(SECTIONS))) for n in range(60)]
+    loaded = Listings()
+    touched = loaded.load(rng.sample(entries, len(entries)))
+    assert state(loaded) == state(one_by_one(entries))
+    assert touched == {slug for e in entries for slug in slugs_of(e)}
+    assert Listings().load([]) == set() and state(Listings()) == state(one_by_one([]))
+
+
+def ledger_state(ledger: Ledger) -> tuple:
+    return (ledger.entries, ledger.by_id, ledger._claims, ledger._errors, ledger._duplicated, ledger.warned,
+            state(ledger.listings), ledger.skipped({}))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_first_load_into_an_empty_ledger_is_what_applying_in_parts_gives(seed):
+    rng = random.Random(seed)
+    entries = []
+    for n in range(BULK_FROM + 200):
+        e = replace(entry(n), warnings=n % 3)
+        if n % 97 == 0:
+            e = replace(e, name=f"{n - 1:03d}.TXT", id=f"{n - 1:03d}")  # another file giving an id already given
+        if n % 89 == 0:
+            e = FileEntry(f"{n:03d}.txt", 0, 0, 0, error="empty file: no text at all")
+        entries.append(e)
+    rng.shuffle(entries)
+    at_once, in_parts = Ledger(), Ledger()
+    touched = at_once.apply(entries, [])
+    parted = in_parts.apply(entries[:7], []) | in_parts.apply(entries[7:], [])
+    assert ledger_state(at_once) == ledger_state(in_parts) and touched == parted
+    assert at_once._duplicated and at_once._errors and at_once.warned

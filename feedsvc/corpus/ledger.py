@@ -34,6 +34,8 @@ class Ledger:
 
     def apply(self, fresh: list[FileEntry], gone: list[FileEntry]) -> set[str]:
         """Fold new or changed entries and removed ones in; the slugs of the listings touched."""
+        if not self.entries and not gone and len(fresh) >= BULK_FROM and len({e.name for e in fresh}) == len(fresh):
+            return self._load(fresh)
         bulk = len(fresh) + len(gone) >= BULK_FROM
         touched: set[str] = set()
         ids: set[str] = set()
@@ -57,6 +59,27 @@ class Ledger:
         if bulk:
             self.listings.rebuild(touched, self.by_id.values())
         return touched
+
+    def _load(self, fresh: list[FileEntry]) -> set[str]:
+        """:meth:`apply` into an empty ledger (a worker's start): the same state, with nothing to drop
+        and each id elected once (a warm start of 100k entries spent 3 s in the general path)."""
+        claims: dict[str, list[str]] = {}
+        for entry in fresh:
+            entry = entry.interned(sys.intern)
+            self.entries[entry.name] = entry
+            if entry.error:
+                self._errors[entry.name] = entry.error
+            if entry.id and entry.publishable:
+                claims.setdefault(entry.id, []).append(entry.name)
+        for article_id, names in claims.items():
+            if len(names) > 1:
+                names.sort()
+            self._claims[article_id] = tuple(names)
+            winner = self.by_id[article_id] = self.entries[names[0]]
+            self.warned += bool(winner.warnings)
+            if len(names) > 1:
+                self._duplicated.add(article_id)
+        return self.listings.load(self.by_id.values())
 
     def _drop(self, name: str) -> tuple[str, ...]:
         old = self.entries.pop(name, None)

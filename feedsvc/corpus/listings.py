@@ -125,6 +125,42 @@ class Listings:
                 self._forget(slug)
         return slugs
 
+    def load(self, entries: Iterable[FileEntry]) -> set[str]:
+        """Every published article into empty listings at once, as :meth:`add` (unsorted) then
+        :meth:`rebuild` would; the slugs of the listings made."""
+        keys: dict[str, list[ListingKey]] = {ALL: []}
+        spellings: dict[str, Counter[str]] = {}
+        versions: dict[str, list[int]] = {}
+        # Sorted once, newest first: every listing is then filled in its order (keys are unique).
+        for key, entry in sorted((listing_key(entry), entry) for entry in entries):
+            section = entry.category or NO_SECTION_NAME
+            named = {ALL: section, section_slug(entry): section}
+            for name in entry.authors:
+                slug = author_key(name)
+                if slug is not None and slug not in named:  # named twice: listed once, the first spelling
+                    named[slug] = name
+            for slug, name in named.items():
+                listing = keys.get(slug)
+                if listing is None:
+                    listing = keys[slug] = []
+                    spellings[slug] = Counter()
+                    versions[slug] = [0, 0]
+                elif slug not in spellings:
+                    spellings[slug] = Counter()
+                    versions[slug] = [0, 0]
+                listing.append(key)
+                spellings[slug][name] += 1
+                version = versions[slug]
+                version[0] ^= entry.fingerprint
+                version[1] += 1
+        for slug, listing in keys.items():
+            self.keys[slug] = listing
+            if slug in spellings:
+                self._spellings[slug] = spellings[slug]
+                self.names[slug] = _choose(spellings[slug])
+                self._versions[slug] = (versions[slug][0], versions[slug][1])
+        return {slug for slug, listing in keys.items() if listing}
+
     def rebuild(self, slugs: Iterable[str], entries: Iterable[FileEntry]) -> None:
         """Sort these listings anew from every published entry, and choose their names: once, not at each change."""
         fresh: dict[str, list[ListingKey]] = {slug: [] for slug in slugs}
