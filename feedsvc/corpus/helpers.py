@@ -66,6 +66,19 @@ class Helper:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
 
+    def start(self, function: Callable[[], R]) -> Callable[[], R]:
+        """Start ``function`` now; what is returned waits for its result (as :meth:`run` would give it)."""
+        if self._pool is None:
+            self._pool = pool(1)
+        future = self._pool.submit(function)
+
+        def result() -> R:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                return self.run(function)  # it died meanwhile: run() starts another
+        return result
+
     def run(self, function: Callable[[], R]) -> R:
         for attempt in (1, 2):
             if self._pool is None:

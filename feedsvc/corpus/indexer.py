@@ -104,10 +104,12 @@ class Indexer:
         if not self._loaded:
             # Read the index here, not at start: a worker that waited for another to
             # build it (the writing lock) then finds every entry and reparses nothing.
-            catalog.apply(store.rows(), [])
+            rows = store.rows()
+            self.scanner.scan_ahead(len(rows))  # a first look covers the whole folder
+            catalog.apply(rows, [])
             catalog.set_clocks(store.clocks())
             self._loaded = True
-            names = None  # a first look covers the whole folder
+            names = None
         scope = None if self._reparse_all else names
         changes = self._scan_and_parse(scope)
         changes.source_wide = scope is None

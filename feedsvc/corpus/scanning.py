@@ -3,7 +3,7 @@ files events named, and parse many files (in helper processes when there are man
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from feedsvc.corpus.entry import FileEntry
 from feedsvc.corpus.helpers import Helper, default_workers, map_in_helpers
@@ -30,9 +30,19 @@ class Scanner:
         self.source = source
         self.workers = workers if workers is not None else default_workers()
         self._lister = Helper()
+        self._ahead: Callable[[], Listing] | None = None
+
+    def scan_ahead(self, expected: int) -> None:
+        """Start the next :meth:`scan` now, in the helper, if ``expected`` files make it worth one (a
+        start lists the folder while it reads the index: 1 of a 100k warm start's 5 s)."""
+        if expected >= PARALLEL_FROM and self.workers > 1:
+            self._ahead = self._lister.start(self.source.listing)
 
     def scan(self, known: dict[str, FileEntry]) -> Listing:
         """Every file of the source with its size and stamp, and the files it refuses."""
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            return ahead()
         if len(known) >= PARALLEL_FROM and self.workers > 1:
             # A stat per file is most of a scan (0.65 s of CPU for 100k files here): a helper
             # process pays it, so this worker's GIL stays with its requests.
