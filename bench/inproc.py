@@ -52,8 +52,7 @@ def index_times(corpus: Path, workdir: Path, reps: int) -> dict:
         # CPU of this process (the index writes) and of the parsing helpers, reaped by now.
         cpu.append((time.process_time() - own, _children_cpu() - helpers))
         started = time.perf_counter()
-        while not indexer.catch_up_search():
-            pass
+        indexer.finish_search()
         search.append(time.perf_counter() - started)
         count = len(repository)
         del repository, indexer

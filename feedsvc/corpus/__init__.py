@@ -22,6 +22,5 @@ def load_folder(folder: str | Path, store: Store | None = None, *, vocabulary: V
     catalog = Catalog(FolderSource(folder, max_file_bytes, vocabulary), store or MemoryStore())
     indexer = Indexer(catalog, workers=workers)
     indexer.refresh()
-    while not indexer.catch_up_search():  # a tool gets the whole index, search included
-        pass
+    indexer.finish_search()  # a tool gets the whole index, search included
     return catalog

@@ -66,11 +66,14 @@ class Helper:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
 
-    def start(self, function: Callable[[], R]) -> Callable[[], R]:
-        """Start ``function`` now; what is returned waits for its result (as :meth:`run` would give it)."""
+    def _helper(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = pool(1)
-        future = self._pool.submit(function)
+        return self._pool
+
+    def start(self, function: Callable[[], R]) -> Callable[[], R]:
+        """Start ``function`` now; what is returned waits for its result (as :meth:`run` would give it)."""
+        future = self._helper().submit(function)
 
         def result() -> R:
             try:
@@ -81,12 +84,11 @@ class Helper:
 
     def run(self, function: Callable[[], R]) -> R:
         for attempt in (1, 2):
-            if self._pool is None:
-                self._pool = pool(1)
+            helper = self._helper()
             try:
-                return self._pool.submit(function).result()
+                return helper.submit(function).result()
             except BrokenProcessPool:  # the helper was killed (OOM killer, kill -9): start another
-                self._pool.shutdown(wait=False)
+                helper.shutdown(wait=False)
                 self._pool = None
                 if attempt == 2:
                     raise

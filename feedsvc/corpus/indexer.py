@@ -196,6 +196,11 @@ class Indexer:
             self.catalog.store_error = exc
             return True
 
+    def finish_search(self, stop: Callable[[], bool] = lambda: False) -> None:
+        """:meth:`catch_up_search` until nothing is left (or ``stop`` says so)."""
+        while not stop() and not self.catch_up_search():
+            pass
+
     # -- following -----------------------------------------------------------
 
     def sync(self) -> Changes:

@@ -128,7 +128,7 @@ class Listings:
     def load(self, entries: Iterable[FileEntry]) -> set[str]:
         """Every published article into empty listings at once, as :meth:`add` (unsorted) then
         :meth:`rebuild` would; the slugs of the listings made."""
-        keys: dict[str, list[ListingKey]] = {ALL: []}
+        keys: dict[str, list[ListingKey]] = {}
         spellings: dict[str, Counter[str]] = {}
         versions: dict[str, list[int]] = {}
         # Sorted once, newest first: every listing is then filled in its order (keys are unique).
@@ -145,9 +145,6 @@ class Listings:
                     listing = keys[slug] = []
                     spellings[slug] = Counter()
                     versions[slug] = [0, 0]
-                elif slug not in spellings:
-                    spellings[slug] = Counter()
-                    versions[slug] = [0, 0]
                 listing.append(key)
                 spellings[slug][name] += 1
                 version = versions[slug]
@@ -155,11 +152,10 @@ class Listings:
                 version[1] += 1
         for slug, listing in keys.items():
             self.keys[slug] = listing
-            if slug in spellings:
-                self._spellings[slug] = spellings[slug]
-                self.names[slug] = _choose(spellings[slug])
-                self._versions[slug] = (versions[slug][0], versions[slug][1])
-        return {slug for slug, listing in keys.items() if listing}
+            self._spellings[slug] = spellings[slug]
+            self.names[slug] = _choose(spellings[slug])
+            self._versions[slug] = (versions[slug][0], versions[slug][1])
+        return set(keys)
 
     def rebuild(self, slugs: Iterable[str], entries: Iterable[FileEntry]) -> None:
         """Sort these listings anew from every published entry, and choose their names: once, not at each change."""

@@ -71,8 +71,7 @@ class Reloader:
 
     def catch_up_search(self) -> None:
         """Index for search all a first load left to it, a step at a time (see corpus.search)."""
-        while not self._stop.is_set() and not self.indexer.catch_up_search():
-            pass
+        self.indexer.finish_search(self._stop.is_set)
         self._search_behind = False
 
     def _notify(self, changes: Changes) -> None:

@@ -30,7 +30,7 @@ import zlib
 from collections.abc import Iterable
 
 from feedsvc.articles.folding import D_LETTERS, fold
-from feedsvc.corpus.sqlite_batches import select_in
+from feedsvc.corpus.sqlite_batches import execute_in, select_in
 
 MAX_QUERY = 200  # characters: a longer query is refused
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -84,13 +84,7 @@ def remove(conn: sqlite3.Connection, names: Iterable[str]) -> None:
     waiting = {rowid for (rowid,) in select_in(
         conn, "SELECT rowid FROM search_pending WHERE rowid IN ({marks})", list(indexed.values()))}
     conn.executemany("DELETE FROM search_pending WHERE rowid = ?", [(rowid,) for rowid in sorted(waiting)])
-    taken_in = sorted(rowid for rowid in indexed.values() if rowid not in waiting)
-    for start in range(0, len(taken_in), 500):  # SQLite's cap on parameters
-        chunk = taken_in[start : start + 500]
-        conn.execute(  # in rowid order: see add()
-            f"INSERT INTO search(search, rowid, title, authors, body) SELECT 'delete', d.rowid, {_WORDS}"
-            f" FROM search_docs AS d JOIN bodies AS b ON b.name = d.name"
-            f" WHERE d.rowid IN ({','.join('?' * len(chunk))}) ORDER BY d.rowid", chunk)
+    _feed(conn, sorted(rowid for rowid in indexed.values() if rowid not in waiting), forget=True)
     conn.executemany("DELETE FROM search_docs WHERE name = ?", [(name,) for name in indexed])
 
 
@@ -114,19 +108,19 @@ def add(conn: sqlite3.Connection, items: Iterable[tuple[str, float]], *, defer: 
     rowids = sorted(rowid for rowid, _ in rows)
     if defer:
         conn.executemany("INSERT INTO search_pending VALUES (?)", [(rowid,) for rowid in rowids])
-        return
-    for start in range(0, len(rowids), 500):
-        chunk = rowids[start : start + 500]
-        _index(conn, f"d.rowid IN ({','.join('?' * len(chunk))})", chunk)
+    else:
+        _feed(conn, rowids)
 
 
-def _index(conn: sqlite3.Connection, where: str, parameters: list[int]) -> None:
+def _feed(conn: sqlite3.Connection, rowids: list[int], *, forget: bool = False) -> None:
+    """Give FTS5 the words of these indexed articles (``forget``: to take them out), ascending."""
     # In rowid order: FTS5 flushes its pending terms into a new segment whenever a rowid is not
     # above the last one written (fts5_index.c, sqlite3Fts5IndexBeginWrite), and files come in
     # name order, not date order. Unsorted, a first load made a segment an article: 2.7x the cost.
-    conn.execute(f"INSERT INTO search(rowid, title, authors, body) SELECT d.rowid, {_WORDS}"
-                 f" FROM search_docs AS d JOIN bodies AS b ON b.name = d.name WHERE {where} ORDER BY d.rowid",
-                 parameters)
+    command, what = ("search, ", "'delete', ") if forget else ("", "")
+    execute_in(conn, f"INSERT INTO search({command}rowid, title, authors, body) SELECT {what}d.rowid, {_WORDS}"
+               " FROM search_docs AS d JOIN bodies AS b ON b.name = d.name WHERE d.rowid IN ({marks})"
+               " ORDER BY d.rowid", rowids)
 
 
 def behind(conn: sqlite3.Connection) -> bool:
@@ -140,7 +134,7 @@ def catch_up(conn: sqlite3.Connection, limit: int) -> bool:
                         (limit,)).fetchone()[0]
     if last is None:
         return True
-    _index(conn, "d.rowid IN (SELECT rowid FROM search_pending WHERE rowid <= ?)", [last])
+    _feed(conn, [rowid for (rowid,) in conn.execute("SELECT rowid FROM search_pending WHERE rowid <= ?", (last,))])
     conn.execute("DELETE FROM search_pending WHERE rowid <= ?", (last,))
     return not behind(conn)
 
